@@ -1,0 +1,40 @@
+// An HTTP server daemon: `init` binds the port (a bind failure fails
+// `taskdaemon start` with its message), `shutdown` stops accepting and lets
+// in-flight requests finish. Run it with:
+//   taskdaemon start examples/http-server.js -- --port 8080
+'use strict';
+const http = require('node:http');
+const { once } = require('node:events');
+const { defineDaemon } = require('taskdaemon');
+
+function portFromArgs(args) {
+  const i = args.indexOf('--port');
+  const raw = i >= 0 ? args[i + 1] : process.env.PORT || '8080';
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port '${raw}'`);
+  return port;
+}
+
+let server;
+let requests = 0;
+
+module.exports = defineDaemon({
+  async init(ctx) {
+    const port = portFromArgs(ctx.args);
+    server = http.createServer((req, res) => {
+      requests++;
+      const body = JSON.stringify({ name: ctx.name, pid: process.pid, state: ctx.state, requests, url: req.url });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body + '\n');
+    });
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening'); // EADDRINUSE rejects here: start fails with it
+    ctx.log.info('listening', `http://127.0.0.1:${server.address().port}/`);
+  },
+
+  async shutdown(ctx) {
+    ctx.log.info('draining', `${requests} request(s) served`);
+    server.closeIdleConnections();
+    await new Promise((resolve) => server.close(resolve));
+  },
+});

@@ -1,0 +1,22 @@
+// Error convention shared by every native file: a call returns its result, or
+// -errno (a negative number) where one syscall can fail, or
+// { errno: -errno, syscall } where several can. TypeScript (src/errors.ts)
+// turns these into Node-style SystemErrors; nothing here throws.
+#pragma once
+#include <napi.h>
+
+namespace taskdaemon {
+
+// { errno: -err, syscall } for multi-step calls.
+Napi::Object Failure(Napi::Env env, const char* syscall, int err);
+
+// Argument checks throw a TypeError: those are programming errors in our own TS.
+bool ExpectArgs(const Napi::CallbackInfo& info, size_t n);
+
+void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitPidlock(Napi::Env env, Napi::Object exports);
+void InitPidfd(Napi::Env env, Napi::Object exports);
+void InitUsers(Napi::Env env, Napi::Object exports);
+void InitFds(Napi::Env env, Napi::Object exports);
+
+}  // namespace taskdaemon

@@ -1,0 +1,247 @@
+// The start sequence of DESIGN.md §2: fork, setsid, fork, then in the
+// daemon-to-be reset signals, umask, chdir, redirect fds, drop privileges,
+// write its pid into the locked pidfile, close every other fd and execve a
+// fresh node. Node's heap is MADV_DONTFORK and the process is multi-threaded,
+// so no JavaScript may run in a forked child: everything that allocates or
+// reads files is prepared in the parent (Spec), and the children call only
+// async-signal-safe functions (man 7 signal-safety) and _exit(2).
+// See: man 2 fork, man 2 setsid, man 7 daemon, man 2 close_range, man 2 execve
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "errors.h"
+
+namespace taskdaemon {
+
+namespace {
+
+// Everything the children need, built before the first fork.
+struct Spec {
+  std::string file, cwd;
+  std::vector<std::string> argv_s, envp_s;
+  std::vector<char*> argv, envp;
+  mode_t umask_value = 022;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
+  bool set_groups = false, set_gid = false, set_uid = false;
+  std::vector<gid_t> groups;
+  gid_t gid = 0;
+  uid_t uid = 0;
+  int lock_fd = -1, ready_fd = -1;
+  std::vector<int> keep;  // sorted, all > 2: survive the close-all, CLOEXEC cleared
+  int max_fd = 1024;      // close loop bound when close_range(2) is missing
+};
+
+// --- async-signal-safe helpers, used only between fork and exec ---
+
+size_t Append(char* buf, size_t n, size_t cap, const char* s) {
+  while (*s && n + 1 < cap) buf[n++] = *s++;
+  return n;
+}
+
+size_t AppendUint(char* buf, size_t n, size_t cap, unsigned long v) {
+  char tmp[24];
+  size_t k = 0;
+  do { tmp[k++] = static_cast<char>('0' + v % 10); v /= 10; } while (v && k < sizeof tmp);
+  while (k && n + 1 < cap) buf[n++] = tmp[--k];
+  return n;
+}
+
+void WriteAll(int fd, const char* buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    buf += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+// One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line ends it).
+void Report(int fd, const char* step, int err) {
+  char buf[128];
+  size_t n = Append(buf, 0, sizeof buf, "STEP=");
+  n = Append(buf, n, sizeof buf, step);
+  n = Append(buf, n, sizeof buf, "\nERRNO=");
+  n = AppendUint(buf, n, sizeof buf, static_cast<unsigned long>(err));
+  n = Append(buf, n, sizeof buf, "\n\n");
+  WriteAll(fd, buf, n);
+}
+
+[[noreturn]] void Fail(const Spec& s, const char* step, int err) {
+  Report(s.ready_fd, step, err);
+  _exit(127);
+}
+
+void CloseRange(unsigned lo, unsigned hi, int max_fd) {
+  if (lo > hi) return;
+  if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
+  // Kernels before 5.9: close one by one up to the soft RLIMIT_NOFILE.
+  for (unsigned fd = lo; fd <= hi && fd < static_cast<unsigned>(max_fd); fd++) close(static_cast<int>(fd));
+}
+
+// The daemon-to-be (second child). Never returns.
+[[noreturn]] void BecomeDaemon(const Spec& s) {
+  // Dispositions of caught signals point into Node's code: reset them all.
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP: fine
+
+  umask(s.umask_value);
+  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) Fail(s, "chdir", errno);
+
+  if (dup2(s.stdin_fd, 0) < 0) Fail(s, "dup2", errno);
+  if (dup2(s.stdout_fd, 1) < 0) Fail(s, "dup2", errno);
+  if (dup2(s.stderr_fd, 2) < 0) Fail(s, "dup2", errno);
+
+  // Order matters: groups and gid need privilege, so they go before setuid.
+  if (s.set_groups && setgroups(s.groups.size(), s.groups.data()) != 0) Fail(s, "setgroups", errno);
+  if (s.set_gid && setgid(s.gid) != 0) Fail(s, "setgid", errno);
+  if (s.set_uid && setuid(s.uid) != 0) Fail(s, "setuid", errno);
+  // No way back: regaining root must fail once it was dropped.
+  if (s.set_uid && s.uid != 0 && setuid(0) != -1) Fail(s, "setuid(0)", EPERM);
+  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && setgid(0) != -1) Fail(s, "setgid(0)", EPERM);
+
+  for (int fd : s.keep) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) Fail(s, "fcntl", errno);
+  }
+
+  // The pidfile is complete before the starter returns (systemd reads it at once).
+  if (s.lock_fd >= 0) {
+    char buf[24];
+    size_t n = AppendUint(buf, 0, sizeof buf, static_cast<unsigned long>(getpid()));
+    n = Append(buf, n, sizeof buf, "\n");
+    if (ftruncate(s.lock_fd, 0) != 0) Fail(s, "ftruncate", errno);
+    if (pwrite(s.lock_fd, buf, n, 0) != static_cast<ssize_t>(n)) Fail(s, "pwrite", errno ? errno : EIO);
+    if (fsync(s.lock_fd) != 0) Fail(s, "fsync", errno);
+  }
+
+  // Close every fd we did not choose to pass: nothing inherited reaches the daemon.
+  unsigned lo = 3;
+  for (int fd : s.keep) {
+    if (static_cast<unsigned>(fd) > lo) CloseRange(lo, static_cast<unsigned>(fd) - 1, s.max_fd);
+    lo = static_cast<unsigned>(fd) + 1;
+  }
+  CloseRange(lo, ~0U, s.max_fd);
+
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(s.file.c_str(), s.argv.data(), s.envp.data());
+  Fail(s, "execve", errno);
+}
+
+// The intermediate child: leaves the caller's session, forks the daemon and
+// tells the starter its pid. Exiting makes the daemon an orphan (reparented to
+// init or the nearest subreaper) that is not a session leader.
+[[noreturn]] void Intermediate(const Spec& s) {
+  if (setsid() < 0) { Report(s.ready_fd, "setsid", errno); _exit(1); }
+  pid_t pid = fork();
+  if (pid < 0) { Report(s.ready_fd, "fork", errno); _exit(1); }
+  if (pid == 0) BecomeDaemon(s);
+  char buf[32];
+  size_t n = Append(buf, 0, sizeof buf, "MAINPID=");
+  n = AppendUint(buf, n, sizeof buf, static_cast<unsigned long>(pid));
+  n = Append(buf, n, sizeof buf, "\n\n");
+  WriteAll(s.ready_fd, buf, n);
+  _exit(0);
+}
+
+// --- parent side: reading the spec from JavaScript ---
+
+std::vector<std::string> Strings(Napi::Array a) {
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+int IntProp(Napi::Object o, const char* key, int dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : dflt;
+}
+
+void FinishVector(std::vector<std::string>& src, std::vector<char*>& dst) {
+  for (auto& str : src) dst.push_back(&str[0]);
+  dst.push_back(nullptr);
+}
+
+}  // namespace
+
+// daemonize(spec) -> { pid: intermediate pid, status: its exit code } | { errno, syscall }
+// The daemon's own pid and any failure of its setup arrive on spec.readyFd.
+static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ExpectArgs(info, 1)) return env.Undefined();
+  Napi::Object o = info[0].As<Napi::Object>();
+
+  Spec s;
+  s.file = o.Get("file").As<Napi::String>().Utf8Value();
+  s.cwd = o.Get("cwd").As<Napi::String>().Utf8Value();
+  s.argv_s = Strings(o.Get("argv").As<Napi::Array>());
+  s.envp_s = Strings(o.Get("envp").As<Napi::Array>());
+  FinishVector(s.argv_s, s.argv);
+  FinishVector(s.envp_s, s.envp);
+  s.umask_value = static_cast<mode_t>(IntProp(o, "umask", 022));
+  s.stdin_fd = IntProp(o, "stdin", -1);
+  s.stdout_fd = IntProp(o, "stdout", -1);
+  s.stderr_fd = IntProp(o, "stderr", -1);
+  s.lock_fd = IntProp(o, "lockFd", -1);
+  s.ready_fd = IntProp(o, "readyFd", -1);
+  int uid = IntProp(o, "uid", -1), gid = IntProp(o, "gid", -1);
+  if (uid >= 0) { s.set_uid = true; s.uid = static_cast<uid_t>(uid); }
+  if (gid >= 0) { s.set_gid = true; s.gid = static_cast<gid_t>(gid); }
+  Napi::Value groups = o.Get("groups");
+  if (groups.IsArray()) {
+    s.set_groups = true;
+    Napi::Array g = groups.As<Napi::Array>();
+    for (uint32_t i = 0; i < g.Length(); i++) s.groups.push_back(g.Get(i).As<Napi::Number>().Uint32Value());
+  }
+  Napi::Array keep = o.Get("keepFds").As<Napi::Array>();
+  for (uint32_t i = 0; i < keep.Length(); i++) s.keep.push_back(keep.Get(i).As<Napi::Number>().Int32Value());
+  std::sort(s.keep.begin(), s.keep.end());
+  s.keep.erase(std::unique(s.keep.begin(), s.keep.end()), s.keep.end());
+
+  if (s.stdin_fd < 3 || s.stdout_fd < 3 || s.stderr_fd < 3 || s.ready_fd < 3 ||
+      (!s.keep.empty() && s.keep.front() < 3))
+    return Failure(env, "daemonize", EBADF);  // fds 0-2 are overwritten by dup2: refuse
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    s.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
+
+  // Block every signal so no Node handler can run in a child before it resets them.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();
+  if (pid == 0) Intermediate(s);
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) return Failure(env, "fork", fork_errno);
+
+  int status = 0;
+  pid_t w;
+  do w = waitpid(pid, &status, 0); while (w < 0 && errno == EINTR);
+  if (w < 0) return Failure(env, "waitpid", errno);
+
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("pid", Napi::Number::New(env, pid));
+  r.Set("status", Napi::Number::New(env, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)));
+  return r;
+}
+
+void InitSpawn(Napi::Env env, Napi::Object exports) {
+  exports.Set("daemonize", Napi::Function::New(env, Daemonize, "daemonize"));
+}
+
+}  // namespace taskdaemon

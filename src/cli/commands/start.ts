@@ -1,0 +1,51 @@
+// taskdaemon start: daemonize the entry and wait until it is ready.
+import { startDaemon } from '../../daemonize';
+import { EXIT } from '../../exit-codes';
+import { resolveOptions } from '../../options';
+import { AlreadyRunningError } from '../../pidfile';
+import { json, out } from '../output';
+
+export interface StartFlags {
+  name?: string;
+  pidfile?: string;
+  user?: string;
+  group?: string;
+  umask: string;
+  chdir: string;
+  stdout?: string;
+  stderr?: string;
+  env: string[];
+  readyTimeout: string;
+  oknodo?: boolean;
+  json?: boolean;
+}
+
+export async function startCommand(entry: string | undefined, args: string[], f: StartFlags): Promise<number> {
+  const o = resolveOptions({
+    entry: entry ?? '',
+    args: args[0] === '--' ? args.slice(1) : args, // commander keeps the separator
+    ...(f.name !== undefined && { name: f.name }),
+    ...(f.pidfile !== undefined && { pidfile: f.pidfile }),
+    ...(f.user !== undefined && { user: f.user }),
+    ...(f.group !== undefined && { group: f.group }),
+    ...(f.stdout !== undefined && { stdout: f.stdout }),
+    ...(f.stderr !== undefined && { stderr: f.stderr }),
+    umask: f.umask,
+    chdir: f.chdir,
+    env: f.env,
+    readyTimeout: f.readyTimeout,
+  });
+  try {
+    const r = await startDaemon(o);
+    if (f.json) json({ name: r.name, state: 'running', pid: r.pid, pidfile: r.pidfile, stdout: r.stdout, stderr: r.stderr });
+    else out(`started ${r.name} (pid ${r.pid})`);
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof AlreadyRunningError && f.oknodo) {
+      if (f.json) json({ name: o.name, state: 'running', pid: e.pid, pidfile: o.pidfile });
+      else out(`${o.name} is already running${e.pid ? ` (pid ${e.pid})` : ''}`);
+      return EXIT.OK;
+    }
+    throw e;
+  }
+}

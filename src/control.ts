@@ -1,0 +1,70 @@
+// `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only a
+// process that holds the pidfile open while its lock is held is ever signalled.
+import { EXIT } from './exit-codes';
+import { TaskdaemonError } from './errors';
+import { holdsFile, probePidfile, removeStalePidfile } from './pidfile';
+import { terminate } from './terminate';
+
+export type DaemonStatus =
+  | { state: 'running'; pid: number | null; pidfile: string }
+  | { state: 'dead'; pid: number; pidfile: string }
+  | { state: 'stopped'; pidfile: string };
+
+export function daemonStatus(pidfile: string): DaemonStatus {
+  const p = probePidfile(pidfile);
+  switch (p.state) {
+    case 'locked':
+      return { state: 'running', pid: p.pid, pidfile };
+    case 'stale':
+      return { state: 'dead', pid: p.pid, pidfile };
+    default:
+      return { state: 'stopped', pidfile };
+  }
+}
+
+export interface StopOptions {
+  pidfile: string;
+  /** How long to wait for a graceful exit after SIGTERM before SIGKILL. */
+  timeoutMs: number;
+  signal?: NodeJS.Signals;
+}
+
+export type StopResult =
+  | { state: 'stopped'; pid: number; how: 'exited' | 'killed' | 'gone' }
+  | { state: 'not-running'; stalePid: number | null };
+
+export class NotRunningError extends TaskdaemonError {
+  constructor(message: string) {
+    super(message, { exitCode: EXIT.FAILURE, code: 'ERR_NOT_RUNNING' });
+  }
+}
+
+export async function stopDaemon(o: StopOptions): Promise<StopResult> {
+  const p = probePidfile(o.pidfile);
+  if (p.state === 'missing' || p.state === 'empty') return { state: 'not-running', stalePid: null };
+  if (p.state === 'stale') {
+    // Its pid is never trusted; the file is just cleaned up.
+    removeStalePidfile(o.pidfile);
+    return { state: 'not-running', stalePid: p.pid };
+  }
+  if (p.pid === null) {
+    throw new TaskdaemonError(`pidfile ${o.pidfile} is locked but names no pid (still starting?)`, { code: 'ERR_NO_PID' });
+  }
+  const pid = p.pid;
+  const result = await terminate(pid, {
+    ...(o.signal ? { signal: o.signal } : {}),
+    graceMs: o.timeoutMs,
+    verify: () => holdsFile(pid, p.dev, p.ino),
+  });
+  if (result === 'not-ours') {
+    throw new TaskdaemonError(`pid ${pid} named in ${o.pidfile} does not hold the pidfile; not signalled`, {
+      code: 'ERR_NOT_LOCK_HOLDER',
+    });
+  }
+  if (result === 'survived') {
+    throw new TaskdaemonError(`pid ${pid} did not exit after SIGKILL`, { code: 'ERR_STOP_FAILED' });
+  }
+  // A killed daemon could not clean up; one that dropped root could only empty it.
+  removeStalePidfile(o.pidfile);
+  return { state: 'stopped', pid, how: result };
+}

@@ -1,0 +1,163 @@
+// `start`, the caller's side of DESIGN.md §2: lock the pidfile, open the logs
+// and the readiness pipe, let native code fork-setsid-fork-exec, then wait for
+// the daemon to report READY=1 or its error. On any failure nothing is left
+// behind: the daemon is gone, the pidfile is removed, the lock is released.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import { EXIT } from './exit-codes';
+import { check, TaskdaemonError } from './errors';
+import { native, type DaemonizeSpec } from './native';
+import { ensureDir } from './paths';
+import { holdsFile, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
+import { ReadinessReader, type Outcome } from './readiness';
+import type { ResolvedOptions } from './options';
+import { BOOT_ENV, type BootMarker } from './runtime/markers';
+import { terminate } from './terminate';
+
+const { O_WRONLY, O_APPEND, O_CREAT } = fs.constants;
+
+export interface StartResult {
+  name: string;
+  pid: number;
+  pidfile: string;
+  stdout: string;
+  stderr: string;
+}
+
+// Inherited from whoever ran `start`, but meaningless to the forked daemon.
+const STRIPPED_ENV = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', BOOT_ENV];
+
+export function bootScript(): string {
+  return path.join(__dirname, 'runtime', 'boot.js');
+}
+
+function buildEnv(o: ResolvedOptions, marker: BootMarker): string[] {
+  const env: { [key: string]: string | undefined } = { ...process.env };
+  for (const k of STRIPPED_ENV) delete env[k];
+  if (o.credentials?.user) {
+    env.USER = env.LOGNAME = o.credentials.user;
+    if (o.credentials.home) env.HOME = o.credentials.home;
+  }
+  Object.assign(env, o.env);
+  env[BOOT_ENV] = JSON.stringify(marker);
+  return Object.entries(env)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+}
+
+function openLog(file: string): number {
+  ensureDir(path.dirname(file));
+  return fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT, 0o640);
+}
+
+// What the daemon wrote to its log during this start attempt, last lines only.
+function logTail(file: string, from: number, maxLines = 10): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const start = Math.max(from, size - 4096);
+      const buf = Buffer.alloc(Math.max(0, size - start));
+      fs.readSync(fd, buf, 0, buf.length, start);
+      return buf.toString('utf8').trimEnd().split('\n').slice(-maxLines).join('\n');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+function describeFailure(o: Outcome, timeoutMs: number): { message: string; exitCode: number } {
+  if (o.kind === 'error') {
+    const step = o.error.get('STEP');
+    const errno = Number(o.error.get('ERRNO'));
+    if (step) {
+      const code = util.getSystemErrorName(-errno);
+      const desc = util.getSystemErrorMap().get(-errno)?.[1] ?? 'system error';
+      const exitCode = code === 'EPERM' || code === 'EACCES' ? EXIT.NO_PRIVILEGE : code === 'ENOENT' && step === 'execve' ? EXIT.NOT_INSTALLED : EXIT.FAILURE;
+      return { message: `daemon setup failed at ${step}: ${code} (${desc})`, exitCode };
+    }
+    return { message: o.error.get('ERROR') ?? 'daemon reported an error', exitCode: EXIT.FAILURE };
+  }
+  if (o.kind === 'timeout') return { message: `daemon was not ready within ${timeoutMs / 1000}s; stopped it`, exitCode: EXIT.FAILURE };
+  return { message: 'daemon exited before it was ready', exitCode: EXIT.FAILURE };
+}
+
+// After a failed start: make sure the daemon process is gone. The pipe's end
+// of file means it closed its end (normally: exited); a pid we got from it is
+// only signalled if that process still holds our pidfile open.
+async function ensureGone(reader: ReadinessReader, lock: LockedPidfile, outcome: Outcome): Promise<void> {
+  const graceMs = outcome.kind === 'timeout' ? 0 : 5_000;
+  const closed = graceMs > 0 ? await reader.closed(graceMs) : false;
+  const pid = reader.daemonPid;
+  if (pid === null) return;
+  if (closed && !holdsFile(pid, lock.dev, lock.ino)) return;
+  await terminate(pid, { graceMs: 5_000, verify: () => holdsFile(pid, lock.dev, lock.ino) });
+}
+
+export async function startDaemon(o: ResolvedOptions): Promise<StartResult> {
+  if (!o.pidfile) throw new TaskdaemonError('start needs a pidfile', { exitCode: EXIT.INVALID_ARGS });
+  const n = native();
+  const lock = lockPidfile(o.pidfile);
+  const fds: number[] = [];
+  let reader: ReadinessReader | null = null;
+  let handedOver = false;
+  try {
+    fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
+    const devnull = fs.openSync('/dev/null', 'r');
+    fds.push(devnull);
+    const out = openLog(o.stdout);
+    fds.push(out);
+    const err = o.stderr === o.stdout ? out : openLog(o.stderr);
+    if (err !== out) fds.push(err);
+    const logStart = fs.fstatSync(out).size;
+    const [readFd, writeFd] = check<[number, number]>(n.pipe(), 'pipe');
+    fds.push(writeFd);
+    reader = new ReadinessReader(readFd);
+
+    const marker: BootMarker = { v: 1, name: o.name, readyFd: writeFd, lockFd: lock.fd, pidfile: o.pidfile };
+    const creds = o.credentials;
+    const spec: DaemonizeSpec = {
+      file: process.execPath,
+      argv: [process.execPath, bootScript(), o.entry, ...o.args],
+      envp: buildEnv(o, marker),
+      cwd: o.cwd,
+      umask: o.umask,
+      stdin: devnull,
+      stdout: out,
+      stderr: err,
+      uid: creds ? creds.uid : -1,
+      gid: creds ? creds.gid : -1,
+      groups: creds ? creds.groups : null,
+      lockFd: lock.fd,
+      readyFd: writeFd,
+      keepFds: [lock.fd, writeFd],
+    };
+    check(n.daemonize(spec), 'fork');
+    // Our copies must close, or end of file on the pipe would never come.
+    for (const fd of fds.splice(0)) fs.closeSync(fd);
+
+    const outcome = await reader.outcome(o.readyTimeoutMs);
+    if (outcome.kind === 'ready') {
+      handedOver = true;
+      return { name: o.name, pid: outcome.pid ?? 0, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };
+    }
+    await ensureGone(reader, lock, outcome);
+    const { message, exitCode } = describeFailure(outcome, o.readyTimeoutMs);
+    const tail = logTail(o.stderr, logStart);
+    throw new TaskdaemonError(message, {
+      exitCode,
+      code: 'ERR_START_FAILED',
+      ...(tail ? { hint: `last lines of ${o.stderr}:\n${tail}` } : {}),
+    });
+  } finally {
+    reader?.close();
+    for (const fd of fds) fs.closeSync(fd);
+    // We still hold the lock (same open file description as the daemon's),
+    // so on failure the pidfile is ours to remove: no later start can have won it.
+    if (!handedOver) releasePidfile(lock);
+    fs.closeSync(lock.fd);
+  }
+}

@@ -1,0 +1,59 @@
+// Errors: Node-style SystemErrors built from native -errno results, and
+// TaskdaemonError, which carries the LSB exit code and a hint for the CLI.
+import * as util from 'node:util';
+import { EXIT } from './exit-codes';
+import { isFailure, type NativeFailure } from './native';
+
+export interface SystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  path?: string;
+}
+
+// Same shape as Node's own: "EACCES: permission denied, open '/run/x.pid'".
+export function systemError(errno: number, syscall: string, path?: string): SystemError {
+  const neg = errno < 0 ? errno : -errno;
+  const code = util.getSystemErrorName(neg);
+  const desc = describe(neg);
+  const err = new Error(`${code}: ${desc}, ${syscall}${path ? ` '${path}'` : ''}`) as SystemError;
+  err.code = code;
+  err.errno = neg;
+  err.syscall = syscall;
+  if (path !== undefined) err.path = path;
+  return err;
+}
+
+function describe(neg: number): string {
+  const map = util.getSystemErrorMap?.();
+  const entry = map?.get(neg);
+  return entry ? entry[1] : 'system error';
+}
+
+// Unwrap a native result: numbers below zero and failure objects become SystemErrors.
+export function check<T>(result: T | number | NativeFailure, syscall: string, path?: string): T {
+  if (typeof result === 'number' && result < 0) throw systemError(result, syscall, path);
+  if (isFailure(result)) throw systemError(result.errno, result.syscall, path);
+  return result as T;
+}
+
+export class TaskdaemonError extends Error {
+  readonly exitCode: number;
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(message: string, opts: { exitCode?: number; code?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.name = 'TaskdaemonError';
+    this.exitCode = opts.exitCode ?? EXIT.FAILURE;
+    this.code = opts.code ?? 'ERR_TASKDAEMON';
+    this.hint = opts.hint;
+  }
+}
+
+// Map a system error code to the LSB exit code a failing action should return.
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof TaskdaemonError) return err.exitCode;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return EXIT.NO_PRIVILEGE;
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,62 @@
+// `taskdaemon run`: the same runtime as a started daemon, in this process, in
+// the foreground (systemd Type=notify, containers, terminals). Nothing forks.
+import * as fs from 'node:fs';
+import { TaskdaemonError } from './errors';
+import { EXIT } from './exit-codes';
+import { native, } from './native';
+import { check } from './errors';
+import { lockPidfile, type LockedPidfile } from './pidfile';
+import { ensureDir } from './paths';
+import * as path from 'node:path';
+import { Lifecycle, DEFAULT_GRACE_MS } from './runtime/lifecycle';
+import type { ResolvedOptions } from './options';
+
+function redirect(file: string, target: 1 | 2): void {
+  ensureDir(path.dirname(file));
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o640);
+  check(native().dup2(fd, target), 'dup2', file);
+  fs.closeSync(fd);
+}
+
+// Same order as the native start sequence: ids are dropped last, and a way
+// back to root must not exist afterwards.
+function dropPrivileges(o: ResolvedOptions): void {
+  const c = o.credentials;
+  if (!c) return;
+  if (c.groups) process.setgroups!(c.groups);
+  if (c.gid >= 0) process.setgid!(c.gid);
+  if (c.uid >= 0) process.setuid!(c.uid);
+  if (c.uid > 0) {
+    let regained = true;
+    try {
+      process.setuid!(0);
+    } catch {
+      regained = false;
+    }
+    if (regained) throw new TaskdaemonError('privilege drop failed: setuid(0) still succeeds', { exitCode: EXIT.NO_PRIVILEGE });
+    if (c.user) {
+      process.env.USER = process.env.LOGNAME = c.user;
+      if (c.home) process.env.HOME = c.home;
+    }
+  }
+}
+
+export async function runForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }): Promise<void> {
+  let lock: LockedPidfile | null = null;
+  if (o.pidfile) {
+    lock = lockPidfile(o.pidfile);
+    fs.ftruncateSync(lock.fd, 0);
+    fs.writeSync(lock.fd, `${process.pid}\n`, 0);
+    fs.fsyncSync(lock.fd);
+  }
+  process.umask(o.umask);
+  process.chdir(o.cwd);
+  if (redirects.stdout) redirect(redirects.stdout, 1);
+  if (redirects.stderr) redirect(redirects.stderr, 2);
+  else if (redirects.stdout) check(native().dup2(1, 2), 'dup2');
+  Object.assign(process.env, o.env);
+  dropPrivileges(o);
+  process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
+  const life = new Lifecycle({ name: o.name, mode: 'foreground', entry: o.entry, args: o.args, readyFd: -1, lock, graceMs: DEFAULT_GRACE_MS });
+  await life.start();
+}

@@ -1,0 +1,127 @@
+// Validation and resolution of what `start` and `run` were asked to do. Every
+// check happens here, before anything is created, so bad input leaves nothing
+// behind and gets one clear line with the LSB exit code.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EXIT } from './exit-codes';
+import { TaskdaemonError } from './errors';
+import { defaultLogFile, defaultPidfile, nameFromEntry, validateName } from './paths';
+import { resolveCredentials, type Credentials } from './users';
+
+export interface DaemonOptions {
+  /** The program to run: a module with a defineDaemon() default export, or a plain script. */
+  entry: string;
+  /** Arguments the daemon sees as process.argv.slice(2). */
+  args?: string[];
+  name?: string;
+  /** Path of the PID file; `false` (run only) for none. */
+  pidfile?: string | false;
+  user?: string;
+  group?: string;
+  /** Octal string ("027") or number (0o027). Default 022. */
+  umask?: string | number;
+  /** Working directory of the daemon. Default "/". */
+  chdir?: string;
+  stdout?: string;
+  stderr?: string;
+  /** Extra environment: ["K=V", ...] or { K: "V" }. */
+  env?: string[] | { [key: string]: string };
+  /** Seconds `start` waits for readiness. Default 60. */
+  readyTimeout?: number | string;
+}
+
+export interface ResolvedOptions {
+  entry: string;
+  args: string[];
+  name: string;
+  pidfile: string | null;
+  credentials: Credentials | null;
+  umask: number;
+  cwd: string;
+  stdout: string;
+  stderr: string;
+  env: { [key: string]: string };
+  readyTimeoutMs: number;
+}
+
+export const DEFAULT_UMASK = 0o022;
+export const DEFAULT_READY_TIMEOUT_S = 60;
+
+function invalid(message: string, hint?: string): TaskdaemonError {
+  return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', ...(hint ? { hint } : {}) });
+}
+
+export function parseUmask(value: string | number): number {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= 0 && value <= 0o777) return value;
+  } else if (/^0?[0-7]{1,3}$/.test(value)) {
+    return parseInt(value, 8);
+  }
+  throw invalid(`invalid umask '${String(value)}': expected an octal mode from 000 to 777`, 'for example --umask 027');
+}
+
+// "30", "2.5", "500ms", "2s", "1m" -> milliseconds.
+export function parseDuration(value: number | string, what: string): number {
+  const m = typeof value === 'number' ? [String(value), String(value), 's'] : /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  const n = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isFinite(n) || n <= 0) {
+    throw invalid(`invalid ${what} '${String(value)}': expected a positive number of seconds`, 'for example 30, 2.5, 500ms or 1m');
+  }
+  const unit = m[2] ?? 's';
+  return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000);
+}
+
+export function parseEnv(env: DaemonOptions['env']): { [key: string]: string } {
+  if (!env) return {};
+  if (!Array.isArray(env)) return { ...env };
+  const out: { [key: string]: string } = {};
+  for (const kv of env) {
+    const eq = kv.indexOf('=');
+    const key = eq > 0 ? kv.slice(0, eq) : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw invalid(`invalid --env '${kv}': expected KEY=VALUE`);
+    out[key] = kv.slice(eq + 1);
+  }
+  return out;
+}
+
+export function resolveEntry(entry: string): string {
+  const abs = path.resolve(entry);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    throw new TaskdaemonError(`entry not found: ${abs}`, { exitCode: EXIT.NOT_INSTALLED, code: 'ERR_ENTRY_NOT_FOUND' });
+  }
+  if (!st.isFile()) {
+    throw new TaskdaemonError(`entry is not a file: ${abs}`, { exitCode: EXIT.NOT_INSTALLED, code: 'ERR_ENTRY_NOT_FOUND' });
+  }
+  return abs;
+}
+
+function resolveDir(dir: string): string {
+  const abs = path.resolve(dir);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    st = undefined;
+  }
+  if (!st?.isDirectory()) throw invalid(`invalid --chdir '${dir}': not a directory`);
+  return abs;
+}
+
+export function resolveOptions(o: DaemonOptions): ResolvedOptions {
+  if (!o.entry) throw invalid('missing entry', 'usage: taskdaemon start <entry> [-- args...]');
+  // Cheap syntax checks first, then the file system, then NSS look-ups.
+  const umask = o.umask === undefined ? DEFAULT_UMASK : parseUmask(o.umask);
+  const readyTimeoutMs = parseDuration(o.readyTimeout ?? DEFAULT_READY_TIMEOUT_S, '--ready-timeout');
+  const env = parseEnv(o.env);
+  const name = validateName(o.name ?? nameFromEntry(o.entry));
+  const entry = resolveEntry(o.entry);
+  const cwd = resolveDir(o.chdir ?? '/');
+  const credentials = resolveCredentials(o.user, o.group);
+  const stdout = path.resolve(o.stdout ?? defaultLogFile(name));
+  const stderr = path.resolve(o.stderr ?? stdout);
+  const pidfile = o.pidfile === false ? null : path.resolve(o.pidfile ?? defaultPidfile(name));
+  return { entry, args: o.args ?? [], name, pidfile, credentials, umask, cwd, stdout, stderr, env, readyTimeoutMs };
+}

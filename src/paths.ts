@@ -1,0 +1,69 @@
+// Default locations and daemon names. Root daemons live in /run and /var/log
+// (FHS); an unprivileged caller gets per-user directories it alone can write.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXIT } from './exit-codes';
+import { TaskdaemonError } from './errors';
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+
+export function isRoot(): boolean {
+  return process.geteuid?.() === 0;
+}
+
+export function validateName(name: string): string {
+  if (!NAME_RE.test(name)) {
+    throw new TaskdaemonError(`invalid name '${name}'`, {
+      exitCode: EXIT.INVALID_ARGS,
+      code: 'ERR_INVALID_NAME',
+      hint: 'a name is 1-64 letters, digits, or . _ @ - and starts with a letter or digit',
+    });
+  }
+  return name;
+}
+
+// "examples/http-server.mjs" -> "http-server"; "app/index.js" -> "app".
+export function nameFromEntry(entry: string): string {
+  const base = path.basename(entry).replace(/\.(c|m)?(j|t)s$/, '');
+  if (base === 'index' || base === 'main') return path.basename(path.dirname(path.resolve(entry)));
+  return base;
+}
+
+export function defaultRunDir(): string {
+  if (isRoot()) return '/run/taskdaemon';
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'taskdaemon');
+  return path.join(os.tmpdir(), `taskdaemon-${process.geteuid!()}`);
+}
+
+export function defaultLogDir(): string {
+  if (isRoot()) return '/var/log/taskdaemon';
+  const xdg = process.env.XDG_STATE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'taskdaemon');
+  return path.join(os.homedir(), '.local', 'state', 'taskdaemon');
+}
+
+export function defaultPidfile(name: string): string {
+  return path.join(defaultRunDir(), `${name}.pid`);
+}
+
+export function defaultLogFile(name: string): string {
+  return path.join(defaultLogDir(), `${name}.log`);
+}
+
+// Create a parent directory; a per-user directory in a shared place (/tmp)
+// must be ours and private, or another user could plant files in it.
+export function ensureDir(dir: string): void {
+  const mode = isRoot() ? 0o755 : 0o700;
+  fs.mkdirSync(dir, { recursive: true, mode });
+  if (isRoot()) return;
+  const st = fs.lstatSync(dir);
+  const shared = dir.startsWith(os.tmpdir() + path.sep);
+  if (shared && (!st.isDirectory() || st.uid !== process.geteuid!() || (st.mode & 0o077) !== 0)) {
+    throw new TaskdaemonError(`refusing to use ${dir}: not a private directory owned by uid ${process.geteuid!()}`, {
+      exitCode: EXIT.NO_PRIVILEGE,
+      code: 'ERR_UNSAFE_DIR',
+    });
+  }
+}

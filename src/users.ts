@@ -1,0 +1,67 @@
+// Resolves --user/--group into numeric ids and the supplementary group list,
+// in the parent, before any fork (NSS lookups are not async-signal-safe).
+import { EXIT } from './exit-codes';
+import { check, TaskdaemonError } from './errors';
+import { native } from './native';
+
+export interface Credentials {
+  uid: number; // -1: unchanged
+  gid: number; // -1: unchanged
+  groups: number[] | null; // null: unchanged
+  user?: string;
+  home?: string;
+}
+
+const NUMERIC = /^\d{1,10}$/;
+
+function invalid(message: string, hint?: string): TaskdaemonError {
+  return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', ...(hint ? { hint } : {}) });
+}
+
+export function resolveCredentials(user?: string, group?: string): Credentials | null {
+  if (!user && !group) return null;
+  const n = native();
+  let uid = -1;
+  let gid = -1;
+  let name: string | undefined;
+  let home: string | undefined;
+
+  if (user) {
+    const pw = check(n.lookupUser(user), 'getpwnam_r');
+    if (pw) {
+      ({ uid, gid, name, home } = pw);
+    } else if (NUMERIC.test(user)) {
+      uid = Number(user);
+    } else {
+      throw invalid(`unknown user '${user}'`, 'check the name with: getent passwd ' + user);
+    }
+  }
+  if (group) {
+    const gr = check(n.lookupGroup(group), 'getgrnam_r');
+    if (gr) gid = gr.gid;
+    else if (NUMERIC.test(group)) gid = Number(group);
+    else throw invalid(`unknown group '${group}'`, 'check the name with: getent group ' + group);
+  }
+  if (uid >= 0 && gid < 0) {
+    throw invalid(`user id ${uid} has no passwd entry, so no primary group`, 'give one with --group');
+  }
+
+  // Supplementary groups the way initgroups(3) builds them; a bare --group keeps just that group.
+  const groups = name !== undefined ? check(n.groupList(name, gid), 'getgrouplist') : [gid];
+
+  const euid = process.geteuid!();
+  const egid = process.getegid!();
+  const changes = (uid >= 0 && uid !== euid) || gid !== egid;
+  if (changes && euid !== 0) {
+    throw new TaskdaemonError(`changing to ${user ? `user '${user}'` : `group '${group}'`} needs root`, {
+      exitCode: EXIT.NO_PRIVILEGE,
+      code: 'ERR_NEEDS_ROOT',
+      hint: 'run as root, or leave out --user/--group',
+    });
+  }
+  if (euid !== 0) return null; // already those ids: nothing to drop
+  const creds: Credentials = { uid, gid, groups };
+  if (name !== undefined) creds.user = name;
+  if (home !== undefined) creds.home = home;
+  return creds;
+}
