@@ -94,7 +94,7 @@ async function ensureGone(reader: ReadinessReader, lock: LockedPidfile, outcome:
   const pid = reader.daemonPid;
   if (pid === null) return;
   if (closed && !holdsFile(pid, lock.dev, lock.ino)) return;
-  await terminate(pid, { graceMs: 5_000, verify: () => holdsFile(pid, lock.dev, lock.ino) });
+  await terminate(pid, { graceMs: 3_000, verify: () => holdsFile(pid, lock.dev, lock.ino) });
 }
 
 export async function startDaemon(o: ResolvedOptions): Promise<StartResult> {

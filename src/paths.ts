@@ -34,6 +34,11 @@ export function defaultRunDir(): string {
   if (isRoot()) return '/run/taskdaemon';
   const xdg = process.env.XDG_RUNTIME_DIR;
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'taskdaemon');
+  return privateTmpDir();
+}
+
+// Fallback run directory of an unprivileged caller without XDG_RUNTIME_DIR.
+function privateTmpDir(): string {
   return path.join(os.tmpdir(), `taskdaemon-${process.geteuid!()}`);
 }
 
@@ -52,15 +57,14 @@ export function defaultLogFile(name: string): string {
   return path.join(defaultLogDir(), `${name}.log`);
 }
 
-// Create a parent directory; a per-user directory in a shared place (/tmp)
-// must be ours and private, or another user could plant files in it.
+// Create a parent directory. Our per-user fallback in /tmp must be ours and
+// private, or another user could have planted it to swap our pidfile.
 export function ensureDir(dir: string): void {
   const mode = isRoot() ? 0o755 : 0o700;
   fs.mkdirSync(dir, { recursive: true, mode });
-  if (isRoot()) return;
+  if (isRoot() || dir !== privateTmpDir()) return;
   const st = fs.lstatSync(dir);
-  const shared = dir.startsWith(os.tmpdir() + path.sep);
-  if (shared && (!st.isDirectory() || st.uid !== process.geteuid!() || (st.mode & 0o077) !== 0)) {
+  if (!st.isDirectory() || st.uid !== process.geteuid!() || (st.mode & 0o077) !== 0) {
     throw new TaskdaemonError(`refusing to use ${dir}: not a private directory owned by uid ${process.geteuid!()}`, {
       exitCode: EXIT.NO_PRIVILEGE,
       code: 'ERR_UNSAFE_DIR',

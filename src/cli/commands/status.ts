@@ -1,7 +1,7 @@
 // taskdaemon status: LSB status codes from the pidfile's lock.
-import { daemonStatus } from '../../control';
+import { daemonStatus, type DaemonStatus } from '../../control';
 import { STATUS_EXIT } from '../../exit-codes';
-import { color, json, out } from '../output';
+import { color, err, json, out } from '../output';
 import { targetPidfile, type TargetOptions } from '../shared';
 
 export interface StatusFlags extends TargetOptions {
@@ -10,7 +10,14 @@ export interface StatusFlags extends TargetOptions {
 
 export function statusCommand(nameArg: string | undefined, f: StatusFlags): number {
   const { name, pidfile } = targetPidfile(nameArg, f);
-  const s = daemonStatus(pidfile);
+  let s: DaemonStatus;
+  try {
+    s = daemonStatus(pidfile);
+  } catch (e) {
+    // LSB: a status that cannot be determined is 4, whatever the reason.
+    err(`taskdaemon: cannot tell whether ${name} runs: ${e instanceof Error ? e.message : String(e)}`);
+    return STATUS_EXIT.UNKNOWN;
+  }
   if (f.json) {
     json({ name, ...s });
   } else if (s.state === 'running') {

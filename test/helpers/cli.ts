@@ -1,0 +1,51 @@
+// Runs the real `taskdaemon` CLI as a child process and collects its result.
+import { spawn, type SpawnOptions } from 'node:child_process';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'taskdaemon.js');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const isRoot = process.geteuid?.() === 0;
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Extra stdio entries (fd 3, 4, ...) handed to the CLI. */
+  extraFds?: number[];
+  /** Prefix command, e.g. ['setpriv', '--reuid=65534', ...]. */
+  wrap?: string[];
+  timeoutMs?: number;
+}
+
+export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
+  const argv = [...(o.wrap ?? []), process.execPath, BIN, ...args];
+  const opts: SpawnOptions = {
+    cwd: o.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(o.extraFds ?? [])],
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), opts);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`taskdaemon ${args.join(' ')} did not finish in ${o.timeoutMs ?? 20_000} ms\n${stdout}\n${stderr}`));
+    }, o.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, pid: child.pid! });
+    });
+  });
+}
