@@ -7,7 +7,6 @@
 // async-signal-safe functions (man 7 signal-safety) and _exit(2).
 // See: man 2 fork, man 2 setsid, man 7 daemon, man 2 close_range, man 2 execve
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -82,6 +81,24 @@ void Report(int fd, const char* step, int err) {
   _exit(127);
 }
 
+// Credential changes as raw syscalls. glibc's setuid() and friends broadcast
+// the change to every thread it knows of (SIGSETXID, futex waits); after
+// _Fork its thread list still names the parent's threads. Our child has one
+// thread, so the plain syscall is the whole job. (32-bit ABIs name them *32.)
+#ifdef SYS_setuid32
+#define TD_SYS_SETUID SYS_setuid32
+#define TD_SYS_SETGID SYS_setgid32
+#define TD_SYS_SETGROUPS SYS_setgroups32
+#else
+#define TD_SYS_SETUID SYS_setuid
+#define TD_SYS_SETGID SYS_setgid
+#define TD_SYS_SETGROUPS SYS_setgroups
+#endif
+
+int RawSetuid(uid_t uid) { return static_cast<int>(syscall(TD_SYS_SETUID, uid)); }
+int RawSetgid(gid_t gid) { return static_cast<int>(syscall(TD_SYS_SETGID, gid)); }
+int RawSetgroups(size_t n, const gid_t* groups) { return static_cast<int>(syscall(TD_SYS_SETGROUPS, n, groups)); }
+
 void CloseRange(unsigned lo, unsigned hi, int max_fd) {
   if (lo > hi) return;
   if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
@@ -105,12 +122,12 @@ void CloseRange(unsigned lo, unsigned hi, int max_fd) {
   if (dup2(s.stderr_fd, 2) < 0) Fail(s, "dup2", errno);
 
   // Order matters: groups and gid need privilege, so they go before setuid.
-  if (s.set_groups && setgroups(s.groups.size(), s.groups.data()) != 0) Fail(s, "setgroups", errno);
-  if (s.set_gid && setgid(s.gid) != 0) Fail(s, "setgid", errno);
-  if (s.set_uid && setuid(s.uid) != 0) Fail(s, "setuid", errno);
+  if (s.set_groups && RawSetgroups(s.groups.size(), s.groups.data()) != 0) Fail(s, "setgroups", errno);
+  if (s.set_gid && RawSetgid(s.gid) != 0) Fail(s, "setgid", errno);
+  if (s.set_uid && RawSetuid(s.uid) != 0) Fail(s, "setuid", errno);
   // No way back: regaining root must fail once it was dropped.
-  if (s.set_uid && s.uid != 0 && setuid(0) != -1) Fail(s, "setuid(0)", EPERM);
-  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && setgid(0) != -1) Fail(s, "setgid(0)", EPERM);
+  if (s.set_uid && s.uid != 0 && RawSetuid(0) != -1) Fail(s, "setuid(0)", EPERM);
+  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) != -1) Fail(s, "setgid(0)", EPERM);
 
   for (int fd : s.keep) {
     int fl = fcntl(fd, F_GETFD);
@@ -142,12 +159,23 @@ void CloseRange(unsigned lo, unsigned hi, int max_fd) {
   Fail(s, "execve", errno);
 }
 
+// fork(2) runs pthread_atfork handlers in the child (libuv registers one that
+// recreates its signal pipe); _Fork (glibc 2.34+, POSIX.1-2024) runs none and
+// is async-signal-safe, so nothing but our own code runs before execve.
+pid_t BareFork() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  return _Fork();
+#else
+  return fork();
+#endif
+}
+
 // The intermediate child: leaves the caller's session, forks the daemon and
 // tells the starter its pid. Exiting makes the daemon an orphan (reparented to
 // init or the nearest subreaper) that is not a session leader.
 [[noreturn]] void Intermediate(const Spec& s) {
   if (setsid() < 0) { Report(s.ready_fd, "setsid", errno); _exit(1); }
-  pid_t pid = fork();
+  pid_t pid = BareFork();
   if (pid < 0) { Report(s.ready_fd, "fork", errno); _exit(1); }
   if (pid == 0) BecomeDaemon(s);
   char buf[32];
@@ -223,7 +251,7 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = fork();
+  pid_t pid = BareFork();
   if (pid == 0) Intermediate(s);
   int fork_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);

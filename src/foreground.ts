@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import { TaskdaemonError } from './errors';
 import { EXIT } from './exit-codes';
-import { native, } from './native';
+import { native } from './native';
 import { check } from './errors';
-import { lockPidfile, type LockedPidfile } from './pidfile';
+import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ensureDir } from './paths';
 import * as path from 'node:path';
 import { Lifecycle, DEFAULT_GRACE_MS } from './runtime/lifecycle';
@@ -49,13 +49,18 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     fs.writeSync(lock.fd, `${process.pid}\n`, 0);
     fs.fsyncSync(lock.fd);
   }
-  process.umask(o.umask);
-  process.chdir(o.cwd);
-  if (redirects.stdout) redirect(redirects.stdout, 1);
-  if (redirects.stderr) redirect(redirects.stderr, 2);
-  else if (redirects.stdout) check(native().dup2(1, 2), 'dup2');
-  Object.assign(process.env, o.env);
-  dropPrivileges(o);
+  try {
+    process.umask(o.umask);
+    process.chdir(o.cwd);
+    if (redirects.stdout) redirect(redirects.stdout, 1);
+    if (redirects.stderr) redirect(redirects.stderr, 2);
+    else if (redirects.stdout) check(native().dup2(1, 2), 'dup2');
+    Object.assign(process.env, o.env);
+    dropPrivileges(o);
+  } catch (e) {
+    if (lock) releasePidfile(lock); // nothing left behind
+    throw e;
+  }
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
   const life = new Lifecycle({ name: o.name, mode: 'foreground', entry: o.entry, args: o.args, readyFd: -1, lock, graceMs: DEFAULT_GRACE_MS });
   await life.start();
