@@ -1,5 +1,7 @@
 // Runs the real `taskdaemon` CLI as a child process and collects its result.
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,11 +24,13 @@ export interface CliOptions {
   extraFds?: number[];
   /** Prefix command, e.g. ['setpriv', '--reuid=65534', ...]. */
   wrap?: string[];
+  /** Another copy of the CLI (see nobodyReadable). */
+  bin?: string;
   timeoutMs?: number;
 }
 
 export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
-  const argv = [...(o.wrap ?? []), process.execPath, BIN, ...args];
+  const argv = [...(o.wrap ?? []), process.execPath, o.bin ?? BIN, ...args];
   const opts: SpawnOptions = {
     cwd: o.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...o.env },
@@ -48,4 +52,25 @@ export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
       resolve({ code, signal, stdout, stderr, pid: child.pid! });
     });
   });
+}
+
+const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+export const AS_NOBODY = NOBODY;
+
+let readable: { root: string; bin: string; fixtures: string } | undefined;
+
+// A daemon that drops to nobody must be able to read its own code. When the
+// checkout sits below a private directory (mktemp -d is 0700), tests that
+// drop privileges use a world-readable copy of the installed package instead.
+export function nobodyReadable(): { root: string; bin: string; fixtures: string } {
+  if (readable) return readable;
+  const probe = spawnSync(NOBODY[0]!, [...NOBODY.slice(1), 'test', '-r', path.join(ROOT, 'dist', 'runtime', 'boot.js')]);
+  if (probe.status === 0) return (readable = { root: ROOT, bin: BIN, fixtures: FIXTURES });
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'td-pkg-'));
+  fs.chmodSync(copy, 0o755);
+  for (const part of ['package.json', 'bin', 'dist', 'build/Release/taskdaemon.node', 'node_modules/node-gyp-build', 'node_modules/commander', 'test/fixtures']) {
+    fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
+  }
+  process.on('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
+  return (readable = { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures') });
 }

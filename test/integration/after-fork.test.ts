@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, isRoot } from '../helpers/cli';
+import { isRoot, nobodyReadable } from '../helpers/cli';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
@@ -42,7 +42,8 @@ describe('between fork and exec', () => {
     sb = sandbox();
     const trace = path.join(sb.dir, 'trace');
     // -b execve: detach from a process once it execs, so strace ends with the CLI.
-    const r = spawnSync('strace', ['-f', '-qq', '-b', 'execve', '-o', trace, process.execPath, BIN, 'start', path.join(FIXTURES, 'probe.js'),
+    const pkg = nobodyReadable();
+    const r = spawnSync('strace', ['-f', '-qq', '-b', 'execve', '-o', trace, process.execPath, pkg.bin, 'start', path.join(pkg.fixtures, 'probe.js'),
       ...sb.flags, '--user', 'nobody', '--group', 'nogroup', '--', sb.tag], { encoding: 'utf8', timeout: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

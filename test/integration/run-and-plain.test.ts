@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, isRoot, td } from '../helpers/cli';
+import { BIN, FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { alive, flockFree, procStatus, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -14,8 +14,8 @@ afterEach(async () => {
   await sb?.cleanup();
 });
 
-function runForeground(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+function runForeground(args: string[], bin = BIN) {
+  const child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return { child, stderr: () => stderr };
@@ -58,7 +58,8 @@ describe('run (foreground)', () => {
 
   it.skipIf(!isRoot)('drops privileges in-process with --user', async () => {
     sb = sandbox();
-    const { child, stderr } = runForeground([PROBE, '--name', sb.name, '--pidfile', sb.pidfile, '--user', 'nobody', '--', sb.tag]);
+    const pkg = nobodyReadable();
+    const { child, stderr } = runForeground([path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', sb.pidfile, '--user', 'nobody', '--', sb.tag], pkg.bin);
     await waitFor(() => stderr().includes(' ready '), 10_000, 'readiness');
     const s = procStatus(child.pid!);
     expect(s.Uid!.split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, isRoot, td } from '../helpers/cli';
+import { AS_NOBODY, FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { alive, flockFree, pidsWith, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -125,8 +125,10 @@ describe('start: failures leave nothing behind', () => {
     const home = fs.mkdtempSync(path.join(sb.dir, 'home-'));
     fs.chownSync(home, 65534, 65534);
     // The CLI itself runs as nobody, like an operator who forgot sudo.
-    const r = await td(['start', PROBE, '--name', sb.name, '--pidfile', pidfile, '--stdout', path.join(home, 'x.log'), '--', sb.tag], {
-      wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    const pkg = nobodyReadable();
+    const r = await td(['start', path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', pidfile, '--stdout', path.join(home, 'x.log'), '--', sb.tag], {
+      wrap: AS_NOBODY,
+      bin: pkg.bin,
       env: { HOME: home },
     });
     expect(r.code).toBe(4);
@@ -139,8 +141,10 @@ describe('start: failures leave nothing behind', () => {
     sb = sandbox();
     const home = fs.mkdtempSync(path.join(sb.dir, 'home-'));
     fs.chownSync(home, 65534, 65534);
-    const r = await td(['start', PROBE, '--name', sb.name, '--pidfile', path.join(home, 'x.pid'), '--stdout', path.join(home, 'x.log'), '--user', 'root', '--', sb.tag], {
-      wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    const pkg = nobodyReadable();
+    const r = await td(['start', path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', path.join(home, 'x.pid'), '--stdout', path.join(home, 'x.log'), '--user', 'root', '--', sb.tag], {
+      wrap: AS_NOBODY,
+      bin: pkg.bin,
       env: { HOME: home },
     });
     expect(r.code).toBe(4);

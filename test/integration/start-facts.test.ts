@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, isRoot, td } from '../helpers/cli';
+import { FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { flockFree, procFds, procStat, procStatus } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -76,7 +76,8 @@ describe('start: the daemon process', () => {
 
   it.skipIf(!isRoot)('drops to nobody:nogroup with no way back', async () => {
     sb = sandbox();
-    const r = await td(['start', PROBE, ...sb.flags, '--user', 'nobody', '--group', 'nogroup', '--', sb.tag]);
+    const pkg = nobodyReadable();
+    const r = await td(['start', path.join(pkg.fixtures, 'probe.js'), ...sb.flags, '--user', 'nobody', '--group', 'nogroup', '--', sb.tag], { bin: pkg.bin });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const pid = sb.readPid()!;
