@@ -10,7 +10,7 @@ import { check, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
 import { ensureDir } from './paths';
 import { holdsFile, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
-import { ReadinessReader, type Outcome } from './readiness';
+import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
 import { BOOT_ENV, type BootMarker } from './runtime/markers';
 import { terminate } from './terminate';

@@ -1,10 +1,41 @@
 // The library API: declare a daemon, and start/stop/inspect daemons from code.
+// Every daemon loads this module to reach defineDaemon(), so the control
+// functions load their modules only when called (each import costs memory).
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type * as Control from './control';
+import type * as Daemonize from './daemonize';
+import type * as Options from './options';
+
 export { defineDaemon, ready } from './runtime/define';
 export type { DaemonContext, DaemonDefinition, DaemonState } from './runtime/define';
 export type { Logger } from './runtime/logger';
-export { startDaemon, type StartResult } from './daemonize';
-export { stopDaemon, daemonStatus, type DaemonStatus, type StopOptions, type StopResult } from './control';
-export { resolveOptions, type DaemonOptions, type ResolvedOptions } from './options';
+export type { StartResult } from './daemonize';
+export type { DaemonStatus, StopOptions, StopResult } from './control';
+export type { DaemonOptions, ResolvedOptions } from './options';
 export { TaskdaemonError } from './errors';
-export { AlreadyRunningError } from './pidfile';
 export { EXIT, STATUS_EXIT } from './exit-codes';
+
+/** Validate options and fill in defaults (throws TaskdaemonError with an LSB exit code). */
+export function resolveOptions(o: Options.DaemonOptions): Options.ResolvedOptions {
+  return (require('./options') as typeof Options).resolveOptions(o);
+}
+
+/** Daemonize and resolve once the daemon is ready (DESIGN.md §2). */
+export function startDaemon(o: Options.ResolvedOptions): Promise<Daemonize.StartResult> {
+  return (require('./daemonize') as typeof Daemonize).startDaemon(o);
+}
+
+/** SIGTERM the pidfile's lock holder, wait, then SIGKILL. */
+export function stopDaemon(o: Control.StopOptions): Promise<Control.StopResult> {
+  return (require('./control') as typeof Control).stopDaemon(o);
+}
+
+/** running / dead (unlocked pidfile naming a pid) / stopped, from the pidfile's lock. */
+export function daemonStatus(pidfile: string): Control.DaemonStatus {
+  return (require('./control') as typeof Control).daemonStatus(pidfile);
+}
+
+/** Thrown by startDaemon when the pidfile is locked by a running daemon. */
+export function isAlreadyRunning(err: unknown): err is Error & { code: 'ERR_ALREADY_RUNNING'; pid: number | null } {
+  return (err as { code?: unknown } | null)?.code === 'ERR_ALREADY_RUNNING';
+}

@@ -66,9 +66,17 @@ export function native(): NativeBinding {
     err.code = 'ERR_UNSUPPORTED_PLATFORM';
     throw err;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-  binding = load(path.join(__dirname, '..'));
+  const root = path.join(__dirname, '..');
+  try {
+    // The usual case, a local build: skip node-gyp-build's directory scan (every daemon pays it).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    binding = require(path.join(root, 'build', 'Release', 'taskdaemon.node')) as NativeBinding;
+  } catch {
+    // Prebuilt binaries (prebuildify) and debug builds.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+    binding = load(root);
+  }
   return binding;
 }
 

@@ -1,0 +1,83 @@
+// The starter's end of the readiness pipe: waits for the daemon's READY=1,
+// an error record, end of file, or a timeout (DESIGN.md §2, last step).
+import * as net from 'node:net';
+import { RecordParser, type Record } from './readiness';
+
+export type Outcome =
+  | { kind: 'ready'; pid: number | null; records: Record[] }
+  | { kind: 'error'; pid: number | null; records: Record[]; error: Record }
+  | { kind: 'eof'; pid: number | null; records: Record[] }
+  | { kind: 'timeout'; pid: number | null; records: Record[] };
+
+// Starter side: reads the pipe from the daemon until READY=1, an error record,
+// end of file, or a timeout; then can wait for the daemon to close its end.
+export class ReadinessReader {
+  private readonly sock: net.Socket;
+  private readonly parser = new RecordParser();
+  private readonly records: Record[] = [];
+  private pid: number | null = null;
+  private eof = false;
+  private wake: (() => void) | null = null;
+
+  constructor(readFd: number) {
+    this.sock = new net.Socket({ fd: readFd, readable: true, writable: false });
+    this.sock.setEncoding('utf8');
+    this.sock.on('data', (chunk: string) => {
+      for (const rec of this.parser.feed(chunk)) {
+        this.records.push(rec);
+        const mainpid = rec.get('MAINPID');
+        if (mainpid && /^\d+$/.test(mainpid)) this.pid = Number(mainpid);
+      }
+      this.wake?.();
+    });
+    const end = (): void => {
+      this.eof = true;
+      this.wake?.();
+    };
+    this.sock.on('end', end);
+    this.sock.on('error', end);
+  }
+
+  private check(): Outcome | null {
+    const base = { pid: this.pid, records: this.records };
+    for (const rec of this.records) {
+      if (rec.has('ERRNO') || rec.has('ERROR')) return { kind: 'error', ...base, error: rec };
+      if (rec.get('READY') === '1') return { kind: 'ready', ...base };
+    }
+    return this.eof ? { kind: 'eof', ...base } : null;
+  }
+
+  private until<T>(test: () => T | null, timeoutMs: number, onTimeout: () => T): Promise<T> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve(onTimeout());
+      }, timeoutMs);
+      this.wake = () => {
+        const r = test();
+        if (r === null) return;
+        clearTimeout(timer);
+        this.wake = null;
+        resolve(r);
+      };
+      this.wake();
+    });
+  }
+
+  outcome(timeoutMs: number): Promise<Outcome> {
+    return this.until(() => this.check(), timeoutMs, () => ({ kind: 'timeout', pid: this.pid, records: this.records }));
+  }
+
+  // True once every holder of the write end (the daemon) has closed it.
+  closed(timeoutMs: number): Promise<boolean> {
+    return this.until(() => (this.eof ? true : null), timeoutMs, () => false);
+  }
+
+  get daemonPid(): number | null {
+    return this.pid;
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
