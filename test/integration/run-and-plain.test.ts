@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
+import { BIN, FIXTURES, isRoot, nobodyReadable, ROOT, td } from '../helpers/cli';
 import { alive, flockFree, procStatus, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -79,6 +79,21 @@ describe('run (foreground)', () => {
     expect(fs.existsSync(sb.pidfile)).toBe(false);
     child.kill('SIGINT');
     expect((await once(child, 'exit'))[0]).toBe(0);
+  });
+});
+
+describe('idle daemons', () => {
+  it('a daemon with nothing left to do exits cleanly and says why', async () => {
+    sb = sandbox();
+    const entry = path.join(sb.dir, 'idle.js');
+    fs.writeFileSync(entry, `module.exports = require('taskdaemon').defineDaemon({ init() {} });\n// ${sb.tag}\n`);
+    fs.mkdirSync(path.join(sb.dir, 'node_modules'));
+    fs.symlinkSync(ROOT, path.join(sb.dir, 'node_modules', 'taskdaemon'), 'dir'); // as if installed
+    const r = await td(['start', entry, ...sb.flags, '--', sb.tag]);
+    expect(r.code).toBe(0);
+    await waitFor(() => sb.readLog().includes('idle-exit'), 5_000, 'the idle exit');
+    await waitFor(() => !fs.existsSync(sb.pidfile), 5_000, 'the pidfile to go');
+    expect((await td(['status', '--pidfile', sb.pidfile])).code).toBe(3);
   });
 });
 
