@@ -8,14 +8,13 @@ import * as util from 'node:util';
 import { EXIT } from './exit-codes';
 import { check, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
-import { ensureDir } from './paths';
+import { openLog } from './logfile';
 import { holdsFile, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
 import { BOOT_ENV, type BootMarker } from './runtime/markers';
 import { terminate } from './terminate';
 
-const { O_WRONLY, O_APPEND, O_CREAT } = fs.constants;
 
 export interface StartResult {
   name: string;
@@ -46,10 +45,6 @@ function buildEnv(o: ResolvedOptions, marker: BootMarker): string[] {
     .map(([k, v]) => `${k}=${v}`);
 }
 
-function openLog(file: string): number {
-  ensureDir(path.dirname(file));
-  return fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT, 0o640);
-}
 
 // What the daemon wrote to its log during this start attempt, last lines only.
 function logTail(file: string, from: number, maxLines = 10): string {
@@ -81,6 +76,7 @@ function describeFailure(o: Outcome, timeoutMs: number): { message: string; exit
     }
     return { message: o.error.get('ERROR') ?? 'daemon reported an error', exitCode: EXIT.FAILURE };
   }
+  if (o.kind === 'interrupted') return { message: 'interrupted while waiting for readiness; stopped the daemon', exitCode: EXIT.FAILURE };
   if (o.kind === 'timeout') return { message: `daemon was not ready within ${timeoutMs / 1000}s; stopped it`, exitCode: EXIT.FAILURE };
   return { message: 'daemon exited before it was ready', exitCode: EXIT.FAILURE };
 }
@@ -89,7 +85,7 @@ function describeFailure(o: Outcome, timeoutMs: number): { message: string; exit
 // of file means it closed its end (normally: exited); a pid we got from it is
 // only signalled if that process still holds our pidfile open.
 async function ensureGone(reader: ReadinessReader, lock: LockedPidfile, outcome: Outcome): Promise<void> {
-  const graceMs = outcome.kind === 'timeout' ? 0 : 5_000;
+  const graceMs = outcome.kind === 'timeout' || outcome.kind === 'interrupted' ? 0 : 5_000;
   const closed = graceMs > 0 ? await reader.closed(graceMs) : false;
   const pid = reader.daemonPid;
   if (pid === null) return;
@@ -97,7 +93,12 @@ async function ensureGone(reader: ReadinessReader, lock: LockedPidfile, outcome:
   await terminate(pid, { graceMs: 3_000, verify: () => holdsFile(pid, lock.dev, lock.ino) });
 }
 
-export async function startDaemon(o: ResolvedOptions): Promise<StartResult> {
+export interface StartControl {
+  /** Aborting (the CLI does on SIGINT/SIGTERM/SIGHUP) stops the half-started daemon and fails. */
+  signal?: AbortSignal;
+}
+
+export async function startDaemon(o: ResolvedOptions, control: StartControl = {}): Promise<StartResult> {
   if (!o.pidfile) throw new TaskdaemonError('start needs a pidfile', { exitCode: EXIT.INVALID_ARGS });
   const n = native();
   const lock = lockPidfile(o.pidfile);
@@ -139,7 +140,7 @@ export async function startDaemon(o: ResolvedOptions): Promise<StartResult> {
     // Our copies must close, or end of file on the pipe would never come.
     for (const fd of fds.splice(0)) fs.closeSync(fd);
 
-    const outcome = await reader.outcome(o.readyTimeoutMs);
+    const outcome = await reader.outcome(o.readyTimeoutMs, control.signal);
     if (outcome.kind === 'ready') {
       handedOver = true;
       return { name: o.name, pid: outcome.pid ?? 0, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };

@@ -6,14 +6,12 @@ import { EXIT } from './exit-codes';
 import { native } from './native';
 import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
-import { ensureDir } from './paths';
-import * as path from 'node:path';
+import { openLog } from './logfile';
 import { Lifecycle, DEFAULT_GRACE_MS } from './runtime/lifecycle';
 import type { ResolvedOptions } from './options';
 
 function redirect(file: string, target: 1 | 2): void {
-  ensureDir(path.dirname(file));
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o640);
+  const fd = openLog(file);
   check(native().dup2(fd, target), 'dup2', file);
   fs.closeSync(fd);
 }

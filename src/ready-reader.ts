@@ -7,7 +7,8 @@ export type Outcome =
   | { kind: 'ready'; pid: number | null; records: Record[] }
   | { kind: 'error'; pid: number | null; records: Record[]; error: Record }
   | { kind: 'eof'; pid: number | null; records: Record[] }
-  | { kind: 'timeout'; pid: number | null; records: Record[] };
+  | { kind: 'timeout'; pid: number | null; records: Record[] }
+  | { kind: 'interrupted'; pid: number | null; records: Record[] };
 
 // Starter side: reads the pipe from the daemon until READY=1, an error record,
 // end of file, or a timeout; then can wait for the daemon to close its end.
@@ -47,25 +48,34 @@ export class ReadinessReader {
     return this.eof ? { kind: 'eof', ...base } : null;
   }
 
-  private until<T>(test: () => T | null, timeoutMs: number, onTimeout: () => T): Promise<T> {
+  private until<T>(test: () => T | null, timeoutMs: number, onTimeout: () => T, abort?: { signal: AbortSignal; value: () => T }): Promise<T> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve(onTimeout());
-      }, timeoutMs);
-      this.wake = () => {
-        const r = test();
-        if (r === null) return;
+      const done = (r: T): void => {
         clearTimeout(timer);
+        abort?.signal.removeEventListener('abort', onAbort);
         this.wake = null;
         resolve(r);
       };
+      const onAbort = (): void => done(abort!.value());
+      const timer = setTimeout(() => done(onTimeout()), timeoutMs);
+      abort?.signal.addEventListener('abort', onAbort, { once: true });
+      this.wake = () => {
+        const r = test();
+        if (r !== null) done(r);
+      };
       this.wake();
+      if (abort?.signal.aborted) onAbort();
     });
   }
 
-  outcome(timeoutMs: number): Promise<Outcome> {
-    return this.until(() => this.check(), timeoutMs, () => ({ kind: 'timeout', pid: this.pid, records: this.records }));
+  outcome(timeoutMs: number, signal?: AbortSignal): Promise<Outcome> {
+    const base = (): { pid: number | null; records: Record[] } => ({ pid: this.pid, records: this.records });
+    return this.until(
+      () => this.check(),
+      timeoutMs,
+      () => ({ kind: 'timeout', ...base() }),
+      signal ? { signal, value: () => ({ kind: 'interrupted', ...base() }) } : undefined,
+    );
   }
 
   // True once every holder of the write end (the daemon) has closed it.

@@ -3,7 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AS_NOBODY, FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { AS_NOBODY, BIN, FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { alive, flockFree, pidsWith, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -67,6 +69,32 @@ describe('start: failures leave nothing behind', () => {
     const r = await td(['start', PROBE, ...sb.flags, '--ready-timeout', '1', '--', sb.tag, '--init-delay=60000']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not ready within 1s');
+    expectNothingLeft(sb);
+  });
+
+  it('Ctrl-C while waiting for readiness stops the half-started daemon', async () => {
+    sb = sandbox();
+    const child = spawn(process.execPath, [BIN, 'start', PROBE, ...sb.flags, '--', sb.tag, '--init-delay=60000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor(() => sb.readLog().includes('probe-init'), 10_000, 'the daemon to run init');
+    expect(pidsWith(sb.tag).filter((p) => p !== child.pid)).toHaveLength(1); // the daemon, besides the CLI
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(stderr).toContain('interrupted while waiting for readiness');
+    expectNothingLeft(sb);
+  });
+
+  it('refuses a symlinked log file and does not touch its target', async () => {
+    sb = sandbox();
+    const target = path.join(sb.dir, 'precious');
+    fs.writeFileSync(target, 'keep me\n');
+    fs.symlinkSync(target, sb.log);
+    const r = await td(['start', PROBE, ...sb.flags, '--', sb.tag]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`taskdaemon: refusing to log to ${sb.log}: it is a symbolic link\n`);
+    expect(fs.readFileSync(target, 'utf8')).toBe('keep me\n');
     expectNothingLeft(sb);
   });
 

@@ -35,8 +35,13 @@ export async function startCommand(entry: string | undefined, args: string[], f:
     env: f.env,
     readyTimeout: f.readyTimeout,
   });
+  // Ctrl-C (or a TERM from a supervisor) while waiting: stop the half-started daemon, leave nothing.
+  const interrupt = new AbortController();
+  const onSignal = (): void => interrupt.abort();
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const sig of signals) process.on(sig, onSignal);
   try {
-    const r = await startDaemon(o);
+    const r = await startDaemon(o, { signal: interrupt.signal });
     if (f.json) json({ name: r.name, state: 'running', pid: r.pid, pidfile: r.pidfile, stdout: r.stdout, stderr: r.stderr });
     else out(`started ${r.name} (pid ${r.pid})`);
     return EXIT.OK;
@@ -47,5 +52,7 @@ export async function startCommand(entry: string | undefined, args: string[], f:
       return EXIT.OK;
     }
     throw e;
+  } finally {
+    for (const sig of signals) process.off(sig, onSignal);
   }
 }
