@@ -68,8 +68,8 @@ export function nobodyReadable(): { root: string; bin: string; fixtures: string 
   if (probe.status === 0) return (readable = { root: ROOT, bin: BIN, fixtures: FIXTURES });
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'td-pkg-'));
   fs.chmodSync(copy, 0o755);
-  for (const part of ['package.json', 'bin', 'dist', 'build/Release/taskdaemon.node', 'node_modules/node-gyp-build', 'node_modules/commander', 'test/fixtures']) {
-    fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
+  for (const part of ['package.json', 'bin', 'dist', 'build/Release/taskdaemon.node', 'prebuilds', 'node_modules/node-gyp-build', 'node_modules/commander', 'test/fixtures']) {
+    if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
   }
   process.on('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
   return (readable = { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures') });
