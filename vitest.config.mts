@@ -11,6 +11,6 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     globalSetup: ['test/helpers/global-setup.ts'],
-    reporters: ['default', './test/helpers/summary-reporter.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.mts'],
   },
 });

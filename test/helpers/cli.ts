@@ -24,13 +24,14 @@ export interface CliOptions {
   extraFds?: number[];
   /** Prefix command, e.g. ['setpriv', '--reuid=65534', ...]. */
   wrap?: string[];
-  /** Another copy of the CLI (see nobodyReadable). */
+  /** Another copy of the CLI and of node (see nobodyReadable). */
   bin?: string;
+  node?: string;
   timeoutMs?: number;
 }
 
 export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
-  const argv = [...(o.wrap ?? []), process.execPath, o.bin ?? BIN, ...args];
+  const argv = [...(o.wrap ?? []), o.node ?? process.execPath, o.bin ?? BIN, ...args];
   const opts: SpawnOptions = {
     cwd: o.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...o.env },
@@ -57,20 +58,37 @@ export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 export const AS_NOBODY = NOBODY;
 
-let readable: { root: string; bin: string; fixtures: string } | undefined;
+export interface ReadableInstall {
+  root: string;
+  bin: string;
+  fixtures: string;
+  /** The node binary to run the CLI with: the daemon execs the same one. */
+  node: string;
+}
+let readable: ReadableInstall | undefined;
 
 // A daemon that drops to nobody must be able to read its own code. When the
 // checkout sits below a private directory (mktemp -d is 0700), tests that
 // drop privileges use a world-readable copy of the installed package instead.
-export function nobodyReadable(): { root: string; bin: string; fixtures: string } {
+export function nobodyReadable(): ReadableInstall {
   if (readable) return readable;
-  const probe = spawnSync(NOBODY[0]!, [...NOBODY.slice(1), 'test', '-r', path.join(ROOT, 'dist', 'runtime', 'boot.js')]);
-  if (probe.status === 0) return (readable = { root: ROOT, bin: BIN, fixtures: FIXTURES });
+  const can = (test: string, file: string): boolean => spawnSync(NOBODY[0]!, [...NOBODY.slice(1), 'test', test, file]).status === 0;
+  // The same holds for node itself (CI installs Node 24 inside the checkout).
+  let node = process.execPath;
+  if (!can('-x', node)) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'td-node-'));
+    fs.chmodSync(dir, 0o755);
+    node = path.join(dir, 'node');
+    fs.copyFileSync(process.execPath, node);
+    fs.chmodSync(node, 0o755);
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  if (can('-r', path.join(ROOT, 'dist', 'runtime', 'boot.js'))) return (readable = { root: ROOT, bin: BIN, fixtures: FIXTURES, node });
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'td-pkg-'));
   fs.chmodSync(copy, 0o755);
   for (const part of ['package.json', 'bin', 'dist', 'build/Release/taskdaemon.node', 'prebuilds', 'node_modules/node-gyp-build', 'node_modules/commander', 'test/fixtures']) {
     if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
   }
   process.on('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
-  return (readable = { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures') });
+  return (readable = { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures'), node });
 }

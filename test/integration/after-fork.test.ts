@@ -43,7 +43,7 @@ describe('between fork and exec', () => {
     const trace = path.join(sb.dir, 'trace');
     // -b execve: detach from a process once it execs, so strace ends with the CLI.
     const pkg = nobodyReadable();
-    const r = spawnSync('strace', ['-f', '-qq', '-b', 'execve', '-o', trace, process.execPath, pkg.bin, 'start', path.join(pkg.fixtures, 'probe.js'),
+    const r = spawnSync('strace', ['-f', '-qq', '-b', 'execve', '-o', trace, pkg.node, pkg.bin, 'start', path.join(pkg.fixtures, 'probe.js'),
       ...sb.flags, '--user', 'nobody', '--group', 'nogroup', '--', sb.tag], { encoding: 'utf8', timeout: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -14,8 +14,8 @@ afterEach(async () => {
   await sb?.cleanup();
 });
 
-function runForeground(args: string[], bin = BIN) {
-  const child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+function runForeground(args: string[], bin = BIN, node = process.execPath) {
+  const child = spawn(node, [bin, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return { child, stderr: () => stderr };
@@ -59,7 +59,7 @@ describe('run (foreground)', () => {
   it.skipIf(!isRoot)('drops privileges in-process with --user', async () => {
     sb = sandbox();
     const pkg = nobodyReadable();
-    const { child, stderr } = runForeground([path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', sb.pidfile, '--user', 'nobody', '--', sb.tag], pkg.bin);
+    const { child, stderr } = runForeground([path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', sb.pidfile, '--user', 'nobody', '--', sb.tag], pkg.bin, pkg.node);
     await waitFor(() => stderr().includes(' ready '), 10_000, 'readiness');
     const s = procStatus(child.pid!);
     expect(s.Uid!.split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);

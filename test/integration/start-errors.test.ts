@@ -157,6 +157,7 @@ describe('start: failures leave nothing behind', () => {
     const r = await td(['start', path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', pidfile, '--stdout', path.join(home, 'x.log'), '--', sb.tag], {
       wrap: AS_NOBODY,
       bin: pkg.bin,
+      node: pkg.node,
       env: { HOME: home },
     });
     expect(r.code).toBe(4);
@@ -173,6 +174,7 @@ describe('start: failures leave nothing behind', () => {
     const r = await td(['start', path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', path.join(home, 'x.pid'), '--stdout', path.join(home, 'x.log'), '--user', 'root', '--', sb.tag], {
       wrap: AS_NOBODY,
       bin: pkg.bin,
+      node: pkg.node,
       env: { HOME: home },
     });
     expect(r.code).toBe(4);

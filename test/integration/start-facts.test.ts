@@ -77,7 +77,7 @@ describe('start: the daemon process', () => {
   it.skipIf(!isRoot)('drops to nobody:nogroup with no way back', async () => {
     sb = sandbox();
     const pkg = nobodyReadable();
-    const r = await td(['start', path.join(pkg.fixtures, 'probe.js'), ...sb.flags, '--user', 'nobody', '--group', 'nogroup', '--', sb.tag], { bin: pkg.bin });
+    const r = await td(['start', path.join(pkg.fixtures, 'probe.js'), ...sb.flags, '--user', 'nobody', '--group', 'nogroup', '--', sb.tag], { bin: pkg.bin, node: pkg.node });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const pid = sb.readPid()!;
