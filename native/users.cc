@@ -26,6 +26,19 @@ static bool ParseId(const std::string& s, unsigned long* out) {
   return *out <= 0xfffffffeUL;
 }
 
+// Runs a getpw*_r/getgr*_r style lookup, growing the buffer on ERANGE.
+// Returns 1 found, 0 not found, or -errno.
+template <typename Entry, typename Lookup>
+static int Lookup_r(Entry* entry, std::vector<char>& buf, Lookup lookup) {
+  for (;;) {
+    Entry* res = nullptr;
+    int rc = lookup(entry, buf.data(), buf.size(), &res);
+    if (rc == ERANGE && buf.size() < (1u << 24)) { buf.resize(buf.size() * 2); continue; }
+    if (res != nullptr) return 1;
+    return IsNotFound(rc) ? 0 : -rc;
+  }
+}
+
 // lookupUser(nameOrUid) -> { name, uid, gid, home, shell } | null | -errno
 static Napi::Value LookupUser(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -34,14 +47,11 @@ static Napi::Value LookupUser(const Napi::CallbackInfo& info) {
   unsigned long id;
   bool numeric = ParseId(key, &id);
   std::vector<char> buf(16384);
-  struct passwd pw, *res = nullptr;
-  for (;;) {
-    int rc = numeric ? getpwuid_r(static_cast<uid_t>(id), &pw, buf.data(), buf.size(), &res)
-                     : getpwnam_r(key.c_str(), &pw, buf.data(), buf.size(), &res);
-    if (rc == ERANGE && buf.size() < (1u << 22)) { buf.resize(buf.size() * 2); continue; }
-    if (res == nullptr) return IsNotFound(rc) ? env.Null() : Napi::Number::New(env, -rc);
-    break;
-  }
+  struct passwd pw;
+  int found = Lookup_r(&pw, buf, [&](passwd* e, char* b, size_t n, passwd** r) {
+    return numeric ? getpwuid_r(static_cast<uid_t>(id), e, b, n, r) : getpwnam_r(key.c_str(), e, b, n, r);
+  });
+  if (found <= 0) return found == 0 ? env.Null() : Napi::Number::New(env, found);
   Napi::Object o = Napi::Object::New(env);
   o.Set("name", pw.pw_name);
   o.Set("uid", Napi::Number::New(env, pw.pw_uid));
@@ -59,14 +69,11 @@ static Napi::Value LookupGroup(const Napi::CallbackInfo& info) {
   unsigned long id;
   bool numeric = ParseId(key, &id);
   std::vector<char> buf(16384);
-  struct group gr, *res = nullptr;
-  for (;;) {
-    int rc = numeric ? getgrgid_r(static_cast<gid_t>(id), &gr, buf.data(), buf.size(), &res)
-                     : getgrnam_r(key.c_str(), &gr, buf.data(), buf.size(), &res);
-    if (rc == ERANGE && buf.size() < (1u << 24)) { buf.resize(buf.size() * 2); continue; }
-    if (res == nullptr) return IsNotFound(rc) ? env.Null() : Napi::Number::New(env, -rc);
-    break;
-  }
+  struct group gr;
+  int found = Lookup_r(&gr, buf, [&](group* e, char* b, size_t n, group** r) {
+    return numeric ? getgrgid_r(static_cast<gid_t>(id), e, b, n, r) : getgrnam_r(key.c_str(), e, b, n, r);
+  });
+  if (found <= 0) return found == 0 ? env.Null() : Napi::Number::New(env, found);
   Napi::Object o = Napi::Object::New(env);
   o.Set("name", gr.gr_name);
   o.Set("gid", Napi::Number::New(env, gr.gr_gid));

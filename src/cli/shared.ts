@@ -4,6 +4,7 @@ import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { defaultPidfile, validateName } from '../paths';
 import * as path from 'node:path';
+import type { DaemonOptions } from '../options';
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -37,4 +38,33 @@ export function targetPidfile(nameArg: string | undefined, o: TargetOptions): { 
     throw new TaskdaemonError('which daemon? give its name or --pidfile', { exitCode: EXIT.INVALID_ARGS, code: 'ERR_NO_TARGET' });
   }
   return { name, pidfile: defaultPidfile(validateName(name)) };
+}
+
+// Flags of `start` and `run` as commander hands them over.
+export interface DaemonFlags {
+  name?: string;
+  pidfile?: string | false; // false: run --no-pidfile
+  user?: string;
+  group?: string;
+  umask: string;
+  chdir: string;
+  stdout?: string;
+  stderr?: string;
+  env: string[];
+  readyTimeout: string;
+}
+
+export function daemonOptionsFromFlags(entry: string | undefined, args: string[], f: DaemonFlags): DaemonOptions {
+  const o: DaemonOptions = {
+    entry: entry ?? '',
+    args: args[0] === '--' ? args.slice(1) : args, // commander keeps the separator
+    umask: f.umask,
+    chdir: f.chdir,
+    env: f.env,
+    readyTimeout: f.readyTimeout,
+  };
+  for (const key of ['name', 'pidfile', 'user', 'group', 'stdout', 'stderr'] as const) {
+    if (f[key] !== undefined) Object.assign(o, { [key]: f[key] });
+  }
+  return o;
 }

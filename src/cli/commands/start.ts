@@ -4,37 +4,16 @@ import { EXIT } from '../../exit-codes';
 import { resolveOptions } from '../../options';
 import { AlreadyRunningError } from '../../pidfile';
 import { json, out } from '../output';
+import { daemonOptionsFromFlags, type DaemonFlags } from '../shared';
 
-export interface StartFlags {
-  name?: string;
+export interface StartFlags extends DaemonFlags {
   pidfile?: string;
-  user?: string;
-  group?: string;
-  umask: string;
-  chdir: string;
-  stdout?: string;
-  stderr?: string;
-  env: string[];
-  readyTimeout: string;
   oknodo?: boolean;
   json?: boolean;
 }
 
 export async function startCommand(entry: string | undefined, args: string[], f: StartFlags): Promise<number> {
-  const o = resolveOptions({
-    entry: entry ?? '',
-    args: args[0] === '--' ? args.slice(1) : args, // commander keeps the separator
-    ...(f.name !== undefined && { name: f.name }),
-    ...(f.pidfile !== undefined && { pidfile: f.pidfile }),
-    ...(f.user !== undefined && { user: f.user }),
-    ...(f.group !== undefined && { group: f.group }),
-    ...(f.stdout !== undefined && { stdout: f.stdout }),
-    ...(f.stderr !== undefined && { stderr: f.stderr }),
-    umask: f.umask,
-    chdir: f.chdir,
-    env: f.env,
-    readyTimeout: f.readyTimeout,
-  });
+  const o = resolveOptions(daemonOptionsFromFlags(entry, args, f));
   // Ctrl-C (or a TERM from a supervisor) while waiting: stop the half-started daemon, leave nothing.
   const interrupt = new AbortController();
   const onSignal = (): void => interrupt.abort();
