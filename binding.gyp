@@ -9,7 +9,9 @@
         "native/pidlock.cc",
         "native/pidfd.cc",
         "native/users.cc",
-        "native/fds.cc"
+        "native/notify.cc",
+        "native/fds.cc",
+        "native/limits.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -23,7 +23,7 @@ module.exports = defineDaemon({
     const port = portFromArgs(ctx.args);
     server = http.createServer((req, res) => {
       requests++;
-      const body = JSON.stringify({ name: ctx.name, pid: process.pid, state: ctx.state, requests, url: req.url });
+      const body = JSON.stringify({ name: ctx.name, pid: process.pid, phase: ctx.phase, requests, url: req.url });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body + '\n');
     });

@@ -8,6 +8,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   taskdaemon::InitPidfd(env, exports);
   taskdaemon::InitUsers(env, exports);
   taskdaemon::InitFds(env, exports);
+  taskdaemon::InitNotify(env, exports);
+  taskdaemon::InitLimits(env, exports);
   return exports;
 }
 

@@ -4,6 +4,7 @@
 // turns these into Node-style SystemErrors; nothing here throws.
 #pragma once
 #include <napi.h>
+#include <string>
 
 namespace taskdaemon {
 
@@ -13,10 +14,15 @@ Napi::Object Failure(Napi::Env env, const char* syscall, int err);
 // Argument checks throw a TypeError: those are programming errors in our own TS.
 bool ExpectArgs(const Napi::CallbackInfo& info, size_t n);
 
+// From limits.cc: "nofile" -> RLIMIT_NOFILE ..., -1 when unknown; -1 value -> RLIM_INFINITY.
+int ResourceByName(const std::string& name);
+
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitPidlock(Napi::Env env, Napi::Object exports);
 void InitPidfd(Napi::Env env, Napi::Object exports);
 void InitUsers(Napi::Env env, Napi::Object exports);
 void InitFds(Napi::Env env, Napi::Object exports);
+void InitNotify(Napi::Env env, Napi::Object exports);
+void InitLimits(Napi::Env env, Napi::Object exports);
 
 }  // namespace taskdaemon

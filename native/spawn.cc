@@ -37,6 +37,10 @@ struct Spec {
   uid_t uid = 0;
   int lock_fd = -1, ready_fd = -1;
   std::vector<int> keep;  // sorted, all > 2: survive the close-all, CLOEXEC cleared
+  struct Limit { int resource; struct rlimit value; };
+  std::vector<Limit> limits;
+  bool set_nice = false;
+  int nice_value = 0;
   int max_fd = 1024;      // close loop bound when close_range(2) is missing
 };
 
@@ -120,6 +124,11 @@ void CloseRange(unsigned lo, unsigned hi, int max_fd) {
   if (dup2(s.stdin_fd, 0) < 0) Fail(s, "dup2", errno);
   if (dup2(s.stdout_fd, 1) < 0) Fail(s, "dup2", errno);
   if (dup2(s.stderr_fd, 2) < 0) Fail(s, "dup2", errno);
+
+  // Limits and priority first: raising them needs the privilege we drop next.
+  for (const auto& l : s.limits)
+    if (setrlimit(l.resource, &l.value) != 0) Fail(s, "setrlimit", errno);
+  if (s.set_nice && setpriority(PRIO_PROCESS, 0, s.nice_value) != 0) Fail(s, "setpriority", errno);
 
   // Order matters: groups and gid need privilege, so they go before setuid.
   if (s.set_groups && RawSetgroups(s.groups.size(), s.groups.data()) != 0) Fail(s, "setgroups", errno);
@@ -235,6 +244,23 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
     Napi::Array g = groups.As<Napi::Array>();
     for (uint32_t i = 0; i < g.Length(); i++) s.groups.push_back(g.Get(i).As<Napi::Number>().Uint32Value());
   }
+  Napi::Value limits = o.Get("rlimits");
+  if (limits.IsArray()) {
+    Napi::Array a = limits.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Object l = a.Get(i).As<Napi::Object>();
+      int res = ResourceByName(l.Get("resource").As<Napi::String>().Utf8Value());
+      if (res < 0) return Failure(env, "setrlimit", EINVAL);
+      double soft = l.Get("soft").As<Napi::Number>().DoubleValue(), hard = l.Get("hard").As<Napi::Number>().DoubleValue();
+      Spec::Limit lim;
+      lim.resource = res;
+      lim.value.rlim_cur = soft < 0 ? RLIM_INFINITY : static_cast<rlim_t>(soft);
+      lim.value.rlim_max = hard < 0 ? RLIM_INFINITY : static_cast<rlim_t>(hard);
+      s.limits.push_back(lim);
+    }
+  }
+  Napi::Value nice = o.Get("nice");
+  if (nice.IsNumber()) { s.set_nice = true; s.nice_value = nice.As<Napi::Number>().Int32Value(); }
   Napi::Array keep = o.Get("keepFds").As<Napi::Array>();
   for (uint32_t i = 0; i < keep.Length(); i++) s.keep.push_back(keep.Get(i).As<Napi::Number>().Int32Value());
   std::sort(s.keep.begin(), s.keep.end());

@@ -9,6 +9,7 @@ import { EXIT } from './exit-codes';
 import { check, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
 import { openLog } from './logfile';
+import { prepareStateDir } from './state-dir';
 import { holdsFile, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
@@ -118,7 +119,20 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     fds.push(writeFd);
     reader = new ReadinessReader(readFd);
 
-    const marker: BootMarker = { v: 1, name: o.name, readyFd: writeFd, lockFd: lock.fd, pidfile: o.pidfile };
+    prepareStateDir(o);
+    const marker: BootMarker = {
+      v: 1,
+      name: o.name,
+      readyFd: writeFd,
+      lockFd: lock.fd,
+      pidfile: o.pidfile,
+      graceMs: o.graceMs,
+      logFormat: o.logFormat,
+      stateFile: o.stateFile,
+      watchConfig: o.watchConfig,
+      stdout: o.stdout,
+      stderr: o.stderr,
+    };
     const creds = o.credentials;
     const spec: DaemonizeSpec = {
       file: process.execPath,
@@ -135,6 +149,8 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       lockFd: lock.fd,
       readyFd: writeFd,
       keepFds: [lock.fd, writeFd],
+      rlimits: o.rlimits,
+      ...(o.nice !== null && { nice: o.nice }),
     };
     check(n.daemonize(spec), 'fork');
     // Our copies must close, or end of file on the pipe would never come.

@@ -1,19 +1,26 @@
 // `taskdaemon run`: the same runtime as a started daemon, in this process, in
 // the foreground (systemd Type=notify, containers, terminals). Nothing forks.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { TaskdaemonError } from './errors';
 import { EXIT } from './exit-codes';
 import { native } from './native';
 import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { openLog } from './logfile';
-import { Lifecycle, DEFAULT_GRACE_MS } from './runtime/lifecycle';
+import { Lifecycle } from './runtime/lifecycle';
+import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
 
 function redirect(file: string, target: 1 | 2): void {
   const fd = openLog(file);
   check(native().dup2(fd, target), 'dup2', file);
   fs.closeSync(fd);
+}
+
+function applyLimits(o: ResolvedOptions): void {
+  for (const l of o.rlimits) check(native().setrlimit(l.resource, l.soft, l.hard), 'setrlimit');
+  if (o.nice !== null) os.setPriority(o.nice);
 }
 
 // Same order as the native start sequence: ids are dropped last, and a way
@@ -54,12 +61,27 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     if (redirects.stderr) redirect(redirects.stderr, 2);
     else if (redirects.stdout) check(native().dup2(1, 2), 'dup2');
     Object.assign(process.env, o.env);
+    applyLimits(o);
+    prepareStateDir(o);
     dropPrivileges(o);
   } catch (e) {
     if (lock) releasePidfile(lock); // nothing left behind
     throw e;
   }
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
-  const life = new Lifecycle({ name: o.name, mode: 'foreground', entry: o.entry, args: o.args, readyFd: -1, lock, graceMs: DEFAULT_GRACE_MS });
+  const life = new Lifecycle({
+    name: o.name,
+    mode: 'foreground',
+    entry: o.entry,
+    args: o.args,
+    readyFd: -1,
+    lock,
+    graceMs: o.graceMs,
+    logFormat: o.logFormat,
+    stateFile: o.stateFile,
+    watchConfig: o.watchConfig,
+    stdoutPath: redirects.stdout ?? null,
+    stderrPath: redirects.stderr ?? redirects.stdout ?? null,
+  });
   await life.start();
 }

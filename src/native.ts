@@ -23,6 +23,15 @@ export interface DaemonizeSpec {
   lockFd: number;
   readyFd: number;
   keepFds: number[];
+  rlimits?: Rlimit[];
+  nice?: number;
+}
+
+export interface Rlimit {
+  resource: 'nofile' | 'core' | 'nproc' | 'memlock';
+  /** -1: unlimited */
+  soft: number;
+  hard: number;
 }
 
 export interface PasswdEntry {
@@ -54,6 +63,8 @@ export interface NativeBinding {
   lookupUser(nameOrUid: string): PasswdEntry | null | number;
   lookupGroup(nameOrGid: string): GroupEntry | null | number;
   groupList(user: string, gid: number): number[] | number;
+  sdNotify(socketPath: string, message: string): number;
+  setrlimit(resource: Rlimit['resource'], soft: number, hard: number): number;
 }
 
 let binding: NativeBinding | undefined;

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
-import { defaultLogFile, defaultPidfile, nameFromEntry, validateName } from './paths';
+import type { Rlimit } from './native';
+import { defaultLogFile, defaultPidfile, defaultStateFile, nameFromEntry, validateName } from './paths';
+import type { LogFormat } from './runtime/logger';
 import { resolveCredentials, type Credentials } from './users';
 
 export interface DaemonOptions {
@@ -28,6 +30,22 @@ export interface DaemonOptions {
   env?: string[] | { [key: string]: string };
   /** Seconds `start` waits for readiness. Default 60. */
   readyTimeout?: number | string;
+  /** Seconds shutdown waits for tracked work before giving up. Default 30. */
+  grace?: number | string;
+  /** Lifecycle log lines as text (default) or JSON. */
+  logFormat?: string;
+  /** File for ctx.state; `false` for none. Default: <state dir>/<name>/state.json. */
+  stateFile?: string | false;
+  /** Reload when this file changes. */
+  watchConfig?: string;
+  /** RLIMIT_NOFILE (soft and hard). */
+  nofile?: number | string;
+  /** RLIMIT_CORE in bytes, or "unlimited". */
+  core?: number | string;
+  /** RLIMIT_CORE 0: no core dumps (wins over core). */
+  preventCore?: boolean;
+  /** Scheduling priority, -20 (first) to 19 (last). */
+  nice?: number | string;
 }
 
 export interface ResolvedOptions {
@@ -42,9 +60,18 @@ export interface ResolvedOptions {
   stderr: string;
   env: { [key: string]: string };
   readyTimeoutMs: number;
+  graceMs: number;
+  logFormat: LogFormat;
+  stateFile: string | null;
+  /** True for the default per-daemon state directory, which start creates for the daemon's user. */
+  stateDirIsDefault: boolean;
+  watchConfig: string | null;
+  rlimits: Rlimit[];
+  nice: number | null;
 }
 
 export const DEFAULT_UMASK = 0o022;
+export const DEFAULT_GRACE_S = 30;
 export const DEFAULT_READY_TIMEOUT_S = 60;
 
 function invalid(message: string, hint?: string): TaskdaemonError {
@@ -84,6 +111,31 @@ export function parseEnv(env: DaemonOptions['env']): { [key: string]: string } {
   return out;
 }
 
+function parseInteger(value: number | string, what: string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw invalid(`invalid ${what} '${String(value)}': expected an integer from ${min} to ${max}`);
+  return n;
+}
+
+export function parseLimits(o: Pick<DaemonOptions, 'nofile' | 'core' | 'preventCore'>): Rlimit[] {
+  const out: Rlimit[] = [];
+  if (o.nofile !== undefined) {
+    const n = parseInteger(o.nofile, '--nofile', 1, 1 << 30);
+    out.push({ resource: 'nofile', soft: n, hard: n });
+  }
+  if (o.preventCore) out.push({ resource: 'core', soft: 0, hard: 0 });
+  else if (o.core !== undefined) {
+    const n = o.core === 'unlimited' ? -1 : parseInteger(o.core, '--core', 0, Number.MAX_SAFE_INTEGER);
+    out.push({ resource: 'core', soft: n, hard: n });
+  }
+  return out;
+}
+
+export function parseLogFormat(v: string | undefined): LogFormat {
+  if (v === undefined || v === 'text' || v === 'json') return v ?? 'text';
+  throw invalid(`invalid --log-format '${v}': expected text or json`);
+}
+
 export function resolveEntry(entry: string): string {
   const abs = path.resolve(entry);
   let st: fs.Stats;
@@ -116,6 +168,10 @@ export function resolveOptions(o: DaemonOptions): ResolvedOptions {
   const umask = o.umask === undefined ? DEFAULT_UMASK : parseUmask(o.umask);
   const readyTimeoutMs = parseDuration(o.readyTimeout ?? DEFAULT_READY_TIMEOUT_S, '--ready-timeout');
   const env = parseEnv(o.env);
+  const graceMs = parseDuration(o.grace ?? DEFAULT_GRACE_S, '--grace');
+  const logFormat = parseLogFormat(o.logFormat);
+  const rlimits = parseLimits(o);
+  const nice = o.nice === undefined ? null : parseInteger(o.nice, '--nice', -20, 19);
   const name = validateName(o.name ?? nameFromEntry(o.entry));
   const entry = resolveEntry(o.entry);
   const cwd = resolveDir(o.chdir ?? '/');
@@ -123,5 +179,25 @@ export function resolveOptions(o: DaemonOptions): ResolvedOptions {
   const stdout = path.resolve(o.stdout ?? defaultLogFile(name));
   const stderr = path.resolve(o.stderr ?? stdout);
   const pidfile = o.pidfile === false ? null : path.resolve(o.pidfile ?? defaultPidfile(name));
-  return { entry, args: o.args ?? [], name, pidfile, credentials, umask, cwd, stdout, stderr, env, readyTimeoutMs };
+  const stateFile = o.stateFile === false ? null : path.resolve(o.stateFile ?? defaultStateFile(name));
+  return {
+    entry,
+    args: o.args ?? [],
+    name,
+    pidfile,
+    credentials,
+    umask,
+    cwd,
+    stdout,
+    stderr,
+    env,
+    readyTimeoutMs,
+    graceMs,
+    logFormat,
+    stateFile,
+    stateDirIsDefault: o.stateFile === undefined,
+    watchConfig: o.watchConfig ? path.resolve(o.watchConfig) : null,
+    rlimits,
+    nice,
+  };
 }

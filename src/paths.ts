@@ -49,6 +49,18 @@ export function defaultLogDir(): string {
   return path.join(os.homedir(), '.local', 'state', 'taskdaemon');
 }
 
+export function defaultStateDir(): string {
+  if (isRoot()) return '/var/lib/taskdaemon';
+  const xdg = process.env.XDG_STATE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'taskdaemon');
+  return path.join(os.homedir(), '.local', 'state', 'taskdaemon');
+}
+
+// One directory per daemon, owned by the daemon's user (like systemd's StateDirectory=).
+export function defaultStateFile(name: string): string {
+  return path.join(defaultStateDir(), name, 'state.json');
+}
+
 export function defaultPidfile(name: string): string {
   return path.join(defaultRunDir(), `${name}.pid`);
 }

@@ -22,7 +22,16 @@ export function addDaemonOptions(cmd: Command): Command {
     .option('--stdout <file>', 'append stdout to this file')
     .option('--stderr <file>', 'append stderr to this file (default: same as --stdout)')
     .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect, [] as string[])
-    .addOption(new Option('--ready-timeout <seconds>', 'how long start waits for readiness').default('60'));
+    .addOption(new Option('--ready-timeout <seconds>', 'how long start waits for readiness').default('60'))
+    .option('--grace <seconds>', 'how long shutdown waits for tracked work', '30')
+    .addOption(new Option('--log-format <format>', 'lifecycle log lines').choices(['text', 'json']).default('text'))
+    .option('--state-file <file>', 'where ctx.state is kept (default: /var/lib/taskdaemon/<name>/state.json as root)')
+    .option('--no-state-file', 'keep no ctx.state')
+    .option('--watch-config <file>', 'reload when this file changes')
+    .option('--nofile <n>', 'RLIMIT_NOFILE, soft and hard')
+    .option('--core <bytes>', "RLIMIT_CORE in bytes, or 'unlimited'")
+    .option('--prevent-core', 'no core dumps (RLIMIT_CORE 0)')
+    .option('--nice <n>', 'scheduling priority, -20 to 19');
 }
 
 export interface TargetOptions {
@@ -52,6 +61,14 @@ export interface DaemonFlags {
   stderr?: string;
   env: string[];
   readyTimeout: string;
+  grace: string;
+  logFormat: string;
+  stateFile?: string | false; // false: --no-state-file
+  watchConfig?: string;
+  nofile?: string;
+  core?: string;
+  preventCore?: boolean;
+  nice?: string;
 }
 
 export function daemonOptionsFromFlags(entry: string | undefined, args: string[], f: DaemonFlags): DaemonOptions {
@@ -62,8 +79,11 @@ export function daemonOptionsFromFlags(entry: string | undefined, args: string[]
     chdir: f.chdir,
     env: f.env,
     readyTimeout: f.readyTimeout,
+    grace: f.grace,
+    logFormat: f.logFormat,
   };
-  for (const key of ['name', 'pidfile', 'user', 'group', 'stdout', 'stderr'] as const) {
+  const optional = ['name', 'pidfile', 'user', 'group', 'stdout', 'stderr', 'stateFile', 'watchConfig', 'nofile', 'core', 'preventCore', 'nice'] as const;
+  for (const key of optional) {
     if (f[key] !== undefined) Object.assign(o, { [key]: f[key] });
   }
   return o;

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { check } from '../errors';
 import { native } from '../native';
 import type { LockedPidfile } from '../pidfile';
-import { Lifecycle, DEFAULT_GRACE_MS } from './lifecycle';
+import { Lifecycle } from './lifecycle';
 import { BOOT_ENV, type BootMarker } from './markers';
 
 function die(message: string): never {
@@ -37,7 +37,20 @@ function main(): void {
   if (!entry) die('no entry given');
   // The program sees itself as if run directly: process.argv[1] is its own file.
   process.argv.splice(1, process.argv.length - 1, entry, ...args);
-  const life = new Lifecycle({ name: m.name, mode: 'daemon', entry, args, readyFd: m.readyFd, lock, graceMs: DEFAULT_GRACE_MS });
+  const life = new Lifecycle({
+    name: m.name,
+    mode: 'daemon',
+    entry,
+    args,
+    readyFd: m.readyFd,
+    lock,
+    graceMs: m.graceMs,
+    logFormat: m.logFormat,
+    stateFile: m.stateFile,
+    watchConfig: m.watchConfig,
+    stdoutPath: m.stdout,
+    stderrPath: m.stderr,
+  });
   void life.start();
 }
 

@@ -1,10 +1,26 @@
 // The public shape of a daemon (DESIGN.md §3): what a user's entry module
 // exports, and the context every hook receives.
+import type { ListenFd } from './listen-fds';
 import type { Logger } from './logger';
+import type { State } from './state-store';
 
-export type DaemonState = 'starting' | 'ready' | 'stopping' | 'stopped';
+export type DaemonState = 'starting' | 'ready' | 'reloading' | 'stopping' | 'stopped';
 
-export interface DaemonContext {
+/** The recorded outcome of one reload (SIGHUP, config change, or the control plane). */
+export interface ReloadResult {
+  generation: number;
+  ok: boolean;
+  error: string | null;
+  /** ISO time the reload finished. */
+  at: string;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  detail?: unknown;
+}
+
+export interface DaemonContext<Config = unknown> {
   /** The daemon's name (--name, or derived from the entry file). */
   readonly name: string;
   readonly pid: number;
@@ -12,38 +28,53 @@ export interface DaemonContext {
   readonly mode: 'daemon' | 'foreground';
   /** The arguments after the entry: process.argv.slice(2). */
   readonly args: readonly string[];
+  /** The current config: what loadConfig() returned, replaced only by a successful reload. */
+  readonly config: Config;
   /** Aborts when shutdown begins: pass it to servers, timers and fetches. */
   readonly signal: AbortSignal;
-  /** Lifecycle-style log lines (time level pid event detail) on the daemon's stderr. */
+  /** Lifecycle-style log lines on the daemon's stderr (text or JSON, --log-format). */
   readonly log: Logger;
   /** Register in-flight work; shutdown waits for it until the deadline. */
   track<T>(work: Promise<T>): Promise<T>;
   /** Epoch milliseconds by which shutdown must be done; null until shutdown begins. */
   readonly deadline: number | null;
-  readonly state: DaemonState;
+  /** Where the lifecycle is: starting, ready, reloading, stopping, stopped. */
+  readonly phase: DaemonState;
+  /** JSON that survives restarts: restored before loadConfig/init, saved at shutdown and by saveState(). */
+  state: State;
+  /** Save ctx.state now (atomically). */
+  saveState(): void;
+  /** Sockets passed by systemd socket activation (`run` only): fds from 3 on, with their names. */
+  readonly listenFds: readonly ListenFd[];
+  /** Reload generation: 0 until the first reload. */
+  readonly generation: number;
+  readonly lastReload: ReloadResult | null;
 }
 
-export interface DaemonDefinition {
+export interface DaemonDefinition<Config = unknown> {
+  /** Read and validate the config; runs before init and on every reload. A throw rejects it. */
+  loadConfig?(ctx: DaemonContext<Config>): Config | Promise<Config>;
   /** Validate and open resources. A throw fails `taskdaemon start` with its message. */
-  init?(ctx: DaemonContext): void | Promise<void>;
+  init?(ctx: DaemonContext<Config>): void | Promise<void>;
   /** The work. Starts after readiness; ctx.signal aborts on shutdown. Resolving ends the daemon (exit 0). */
-  run?(ctx: DaemonContext): void | Promise<void>;
-  /** SIGHUP. */
-  reload?(ctx: DaemonContext): void | Promise<void>;
+  run?(ctx: DaemonContext<Config>): void | Promise<void>;
+  /** SIGHUP: apply `next` (already loaded and validated). A throw keeps the old config. */
+  reload?(ctx: DaemonContext<Config>, next: Config): void | Promise<void>;
   /** Stop accepting, drain, flush, close. Runs after tracked work settled or the deadline passed. */
-  shutdown?(ctx: DaemonContext): void | Promise<void>;
-  /** Health for status and health checks. */
-  health?(): { ok: boolean; detail?: unknown } | Promise<{ ok: boolean; detail?: unknown }>;
+  shutdown?(ctx: DaemonContext<Config>): void | Promise<void>;
+  /** Health for status, the control socket and /health. */
+  health?(ctx: DaemonContext<Config>): HealthReport | Promise<HealthReport>;
 }
 
 const BRAND = Symbol.for('taskdaemon.daemon');
 const RUNTIME = Symbol.for('taskdaemon.runtime');
 
-export type BrandedDefinition = DaemonDefinition & { readonly [BRAND]: true };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type BrandedDefinition = DaemonDefinition<any> & { readonly [BRAND]: true };
 
 /** Declare a daemon: `export default defineDaemon({ init, run, shutdown })`. */
-export function defineDaemon<T extends DaemonDefinition>(def: T): T & BrandedDefinition {
-  for (const key of ['init', 'run', 'reload', 'shutdown', 'health'] as const) {
+export function defineDaemon<Config = unknown, T extends DaemonDefinition<Config> = DaemonDefinition<Config>>(def: T & DaemonDefinition<Config>): T & BrandedDefinition {
+  for (const key of ['loadConfig', 'init', 'run', 'reload', 'shutdown', 'health'] as const) {
     if (def[key] !== undefined && typeof def[key] !== 'function') {
       throw new TypeError(`defineDaemon: '${key}' must be a function`);
     }

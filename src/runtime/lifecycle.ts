@@ -1,13 +1,29 @@
-// Drives a daemon through starting -> ready -> stopping -> stopped, for both
-// `start` (daemonized, readiness on the pipe) and `run` (foreground). Signals
-// arrive through libuv, so a handler never interrupts running JavaScript.
+// Drives a daemon through starting -> ready <-> reloading -> stopping ->
+// stopped (DESIGN.md §3), for both `start` (daemonized, readiness on the pipe)
+// and `run` (foreground, sd_notify). Signals arrive through libuv, so a
+// handler never interrupts running JavaScript; reloads never overlap, and a
+// burst of them is coalesced into one more.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { releasePidfile, type LockedPidfile } from '../pidfile';
 import { sendRecord } from '../readiness';
-import { installRuntimeHooks, isDaemonDefinition, type DaemonContext, type DaemonDefinition, type DaemonState } from './define';
-import { createLogger, type Logger } from './logger';
+import { watchConfig, type Watcher } from './config-watch';
+import {
+  installRuntimeHooks,
+  isDaemonDefinition,
+  type DaemonContext,
+  type DaemonDefinition,
+  type DaemonState,
+  type HealthReport,
+  type ReloadResult,
+} from './define';
+import { takeListenFds, type ListenFd } from './listen-fds';
+import { reopenLogs } from './log-reopen';
+import { createLogger, type LogFormat, type Logger } from './logger';
+import { monotonicUsec, notifierFromEnv, type Notifier, type NotifyFields } from './notify';
+import { StateStore, type State } from './state-store';
+import { statusReport } from './status-report';
 
 export interface LifecycleOptions {
   name: string;
@@ -19,6 +35,14 @@ export interface LifecycleOptions {
   lock: LockedPidfile | null;
   /** Grace period for tracked work at shutdown. */
   graceMs: number;
+  logFormat: LogFormat;
+  /** Where ctx.state lives, or null for none. */
+  stateFile: string | null;
+  /** A file whose changes trigger a reload. */
+  watchConfig: string | null;
+  /** Log files to reopen on SIGUSR2 (null: not a file of ours). */
+  stdoutPath: string | null;
+  stderrPath: string | null;
 }
 
 export const DEFAULT_GRACE_MS = 30_000;
@@ -27,6 +51,10 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
   return String(err);
+}
+
+function errorDetail(err: unknown): string {
+  return err instanceof Error && err.stack ? err.stack : errorMessage(err);
 }
 
 // require() first: it keeps the ES module loader (about 2 MB) out of CommonJS
@@ -47,19 +75,38 @@ async function loadEntry(entry: string): Promise<unknown> {
 }
 
 export class Lifecycle {
-  state: DaemonState = 'starting';
-  private readonly log: Logger = createLogger();
+  phase: DaemonState = 'starting';
+  readonly log: Logger;
   private readonly abort = new AbortController();
   private readonly tracked = new Set<Promise<unknown>>();
+  private readonly startedAt = Date.now();
   private deadline: number | null = null;
   private def: DaemonDefinition | null = null;
   private runPromise: Promise<void> | null = null;
   private stopSignal: NodeJS.Signals | null = null;
+  private shuttingDown = false;
   private readyFd: number;
-  private readonly ctx: DaemonContext;
+  private config: unknown = undefined;
+  private state: State = {};
+  private readonly store: StateStore | null;
+  private readonly notifier: Notifier | null;
+  private readonly listenFds: ListenFd[];
+  private watcher: Watcher | null = null;
+  private generation = 0;
+  private reloadCount = 0;
+  private lastReload: ReloadResult | null = null;
+  private reloading: Promise<void> | null = null;
+  private reloadPending = false;
+  private reloadAfterReady = false;
+  readonly ctx: DaemonContext;
 
   constructor(private readonly o: LifecycleOptions) {
     this.readyFd = o.readyFd;
+    this.log = createLogger(o.logFormat);
+    this.store = o.stateFile ? new StateStore(o.stateFile, this.log) : null;
+    // The service manager's variables belong to this process, not to the program's children.
+    this.notifier = o.mode === 'foreground' ? notifierFromEnv(this.log) : null;
+    this.listenFds = o.mode === 'foreground' ? takeListenFds() : [];
     const self = this;
     this.ctx = {
       name: o.name,
@@ -68,12 +115,29 @@ export class Lifecycle {
       args: o.args,
       signal: this.abort.signal,
       log: this.log,
+      listenFds: this.listenFds,
       track: <T>(work: Promise<T>) => self.track(work),
-      get deadline() {
-        return self.deadline;
+      saveState: () => self.saveState(),
+      get config() {
+        return self.config;
       },
       get state() {
         return self.state;
+      },
+      set state(v: State) {
+        self.state = v;
+      },
+      get deadline() {
+        return self.deadline;
+      },
+      get phase() {
+        return self.phase;
+      },
+      get generation() {
+        return self.generation;
+      },
+      get lastReload() {
+        return self.lastReload;
       },
     };
   }
@@ -81,13 +145,18 @@ export class Lifecycle {
   async start(): Promise<void> {
     process.on('exit', () => this.releasePidfile());
     process.on('beforeExit', () => {
-      if (this.state === 'ready') this.log.info('idle-exit', 'nothing keeps the event loop alive (no server, timer or run()); exiting');
-      this.state = 'stopped';
+      if (this.phase === 'ready') this.log.info('idle-exit', 'nothing keeps the event loop alive (no server, timer or run()); exiting');
+      this.phase = 'stopped';
     });
     this.installSignals();
     installRuntimeHooks({ ready: () => this.markReady() });
     this.log.info('starting', `${this.o.name} ${this.o.entry} (node ${process.version}, ${this.o.mode})`);
 
+    try {
+      if (this.store) this.state = this.store.load();
+    } catch (err) {
+      return this.fail('state', err);
+    }
     let mod: unknown;
     try {
       mod = await loadEntry(this.o.entry);
@@ -101,8 +170,14 @@ export class Lifecycle {
       this.markReady();
       return;
     }
+    const def = this.def;
     try {
-      await this.def.init?.(this.ctx);
+      if (def.loadConfig) this.config = await def.loadConfig(this.ctx);
+    } catch (err) {
+      return this.fail('config', err);
+    }
+    try {
+      await def.init?.(this.ctx);
     } catch (err) {
       return this.fail('init', err);
     }
@@ -111,7 +186,7 @@ export class Lifecycle {
       return this.shutdown(this.stopSignal);
     }
     this.markReady();
-    const def = this.def;
+    if (this.o.watchConfig) this.watcher = watchConfig(this.o.watchConfig, () => this.requestReload('config change'), this.log);
     // While run() is pending the daemon is alive, even if run() only awaits ctx.signal.
     const keepAlive = def.run ? setInterval(() => {}, 2 ** 30) : undefined;
     this.runPromise = Promise.resolve()
@@ -119,13 +194,14 @@ export class Lifecycle {
       .finally(() => clearInterval(keepAlive))
       .then(
         () => {
-          if (def.run && this.state === 'ready') void this.shutdown('run finished');
+          if (def.run && !this.shuttingDown) void this.shutdown('run finished');
         },
         (err: unknown) => {
-          this.log.error('run-failed', err instanceof Error && err.stack ? err.stack : errorMessage(err));
-          if (this.state === 'ready') void this.shutdown('run failed', 1);
+          this.log.error('run-failed', errorDetail(err));
+          if (!this.shuttingDown) void this.shutdown('run failed', 1);
         },
       );
+    if (this.reloadAfterReady) this.requestReload('SIGHUP during start');
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -137,12 +213,17 @@ export class Lifecycle {
     return work;
   }
 
+  private notify(fields: NotifyFields): void {
+    this.notifier?.send(fields);
+  }
+
   private markReady(): void {
-    if (this.state !== 'starting') return;
-    this.state = 'ready';
+    if (this.phase !== 'starting') return;
+    this.phase = 'ready';
     // performance.now() counts from process start: the whole cost of this node's boot.
     this.log.info('ready', `pid ${process.pid} after ${Math.round(performance.now())} ms`);
     this.sendReadiness({ READY: 1, MAINPID: process.pid });
+    this.notify({ READY: 1, MAINPID: process.pid, STATUS: 'ready' });
   }
 
   // Readiness goes once; then the pipe closes so `start` sees end of file.
@@ -163,35 +244,119 @@ export class Lifecycle {
 
   private notifyFailure(message: string): void {
     this.sendReadiness({ ERROR: message, MAINPID: process.pid });
+    this.notify({ STATUS: `failed: ${message}`, ERRNO: 0 });
   }
 
-  // init (or loading the module) failed: report it to `start`, leave nothing behind.
-  private fail(step: 'load' | 'init', err: unknown): void {
+  // Start-up failed: report it to `start` (or systemd), leave nothing behind.
+  private fail(step: 'state' | 'load' | 'config' | 'init', err: unknown): void {
     const message = errorMessage(err);
-    this.log.error(`${step}-failed`, err instanceof Error && err.stack ? err.stack : message);
-    this.notifyFailure(step === 'load' ? `cannot load ${this.o.entry}: ${message}` : message);
-    this.state = 'stopped';
+    this.log.error(`${step}-failed`, errorDetail(err));
+    const prefix = step === 'load' ? `cannot load ${this.o.entry}: ` : step === 'config' ? 'invalid config: ' : step === 'state' ? 'cannot read state: ' : '';
+    this.notifyFailure(prefix + message);
+    this.phase = 'stopped';
     process.exit(1);
   }
 
   private installSignals(): void {
     for (const sig of STOP_SIGNALS) process.on(sig, () => this.onStopSignal(sig));
-    process.on('SIGHUP', () => this.log.info('sighup', 'reload is not supported by this version; ignored'));
+    process.on('SIGHUP', () => this.requestReload('SIGHUP'));
     // Without a listener SIGUSR1 would open the inspector on a production daemon.
-    process.on('SIGUSR1', () => this.log.info('status', `state ${this.state}, in-flight ${this.tracked.size}`));
-    process.on('SIGUSR2', () => this.log.info('sigusr2', 'log reopening is not supported by this version; ignored'));
+    process.on('SIGUSR1', () => void this.dumpStatus());
+    process.on('SIGUSR2', () => reopenLogs(this.o.stdoutPath, this.o.stderrPath, this.log));
   }
 
+  // --- reload ---
+
+  /** Ask for a reload. Returns when that reload (or the one it joined) has finished. */
+  requestReload(source: string): Promise<void> {
+    if (this.shuttingDown || this.phase === 'stopping' || this.phase === 'stopped') {
+      this.log.info('reload-ignored', `${source}: shutting down`);
+      return Promise.resolve();
+    }
+    if (this.phase === 'starting') {
+      this.reloadAfterReady = true;
+      this.log.info('reload-deferred', `${source}: runs once start-up has finished`);
+      return Promise.resolve();
+    }
+    if (this.reloading) {
+      // One more reload after the current one covers every request made meanwhile.
+      this.reloadPending = true;
+      return this.reloading;
+    }
+    this.reloading = this.reloadLoop(source).finally(() => {
+      this.reloading = null;
+    });
+    return this.reloading;
+  }
+
+  private async reloadLoop(source: string): Promise<void> {
+    do {
+      this.reloadPending = false;
+      await this.reloadOnce(source);
+      source = 'coalesced requests';
+    } while (this.reloadPending && !this.shuttingDown);
+  }
+
+  private async reloadOnce(source: string): Promise<void> {
+    const def = this.def;
+    const generation = ++this.generation;
+    this.phase = 'reloading';
+    this.log.info('reloading', `generation ${generation} (${source})`);
+    this.notify({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec(), STATUS: `reloading (generation ${generation})` });
+    let error: string | null = null;
+    try {
+      // The new config is loaded and validated before the program sees it.
+      const next = def?.loadConfig ? await def.loadConfig(this.ctx) : this.config;
+      await def?.reload?.(this.ctx, next);
+      this.config = next;
+    } catch (err) {
+      error = errorMessage(err);
+      this.log.error('reload-failed', `generation ${generation}: ${errorDetail(err)}; the previous config stays`);
+    }
+    this.reloadCount++;
+    this.lastReload = { generation, ok: error === null, error, at: new Date().toISOString() };
+    if (error === null) this.log.info('reloaded', `generation ${generation}`);
+    if (!this.shuttingDown) this.phase = 'ready';
+    this.notify({ READY: 1, STATUS: error === null ? `ready (reload ${generation} applied)` : `ready (reload ${generation} rejected: ${error})` });
+  }
+
+  // --- status ---
+
+  async health(): Promise<HealthReport> {
+    if (!this.def?.health) return { ok: this.phase === 'ready' || this.phase === 'reloading' };
+    try {
+      return await this.def.health(this.ctx);
+    } catch (err) {
+      return { ok: false, detail: errorMessage(err) };
+    }
+  }
+
+  private async dumpStatus(): Promise<void> {
+    const report = statusReport({
+      phase: this.phase,
+      startedAt: this.startedAt,
+      generation: this.generation,
+      reloadCount: this.reloadCount,
+      lastReload: this.lastReload,
+      inFlight: this.tracked.size,
+      health: await this.health(),
+    });
+    this.log.info('status', JSON.stringify(report));
+  }
+
+  // --- shutdown ---
+
   private onStopSignal(sig: NodeJS.Signals): void {
-    if (this.state === 'stopping') {
+    if (this.shuttingDown) {
       // A second stop signal: the operator does not want to wait.
       this.log.warn('forced-exit', `${sig} during shutdown`);
       process.exit(128 + os.constants.signals[sig]);
     }
-    if (this.state === 'starting') {
+    if (this.phase === 'starting') {
+      if (this.stopSignal) return;
       this.stopSignal = sig;
       this.abort.abort(new Error(`stopped by ${sig}`));
-      this.log.info('stop-requested', `${sig} during init; stopping when init returns`);
+      this.log.info('stop-requested', `${sig} during start-up; stopping when init returns`);
       return;
     }
     if (!this.def && process.listenerCount(sig) > 1) {
@@ -202,10 +367,17 @@ export class Lifecycle {
   }
 
   async shutdown(reason: string, exitCode = 0): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    this.state = 'stopping';
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.watcher?.close();
+    if (this.reloading) {
+      this.log.info('stop-waits', `${reason}: waiting for the reload in progress`);
+      await this.reloading;
+    }
+    this.phase = 'stopping';
     this.deadline = Date.now() + this.o.graceMs;
     this.log.info('stopping', reason);
+    this.notify({ STOPPING: 1, STATUS: `stopping (${reason})` });
     if (!this.abort.signal.aborted) this.abort.abort(new Error(`shutdown: ${reason}`));
 
     const pending = [...this.tracked, ...(this.runPromise ? [this.runPromise] : [])];
@@ -224,12 +396,23 @@ export class Lifecycle {
     try {
       await this.def?.shutdown?.(this.ctx);
     } catch (err) {
-      this.log.error('shutdown-failed', err instanceof Error && err.stack ? err.stack : errorMessage(err));
+      this.log.error('shutdown-failed', errorDetail(err));
       exitCode = exitCode || 1;
     }
-    this.state = 'stopped';
+    this.saveState();
+    this.phase = 'stopped';
+    this.notifier?.close();
     this.log.info('stopped', `exit ${exitCode}`);
     process.exit(exitCode);
+  }
+
+  private saveState(): void {
+    if (!this.store) return;
+    try {
+      this.store.save(this.state);
+    } catch (err) {
+      this.log.error('state-save-failed', `${this.store.file}: ${errorMessage(err)}`);
+    }
   }
 
   // Runs from process 'exit', so it must be synchronous.

@@ -1,8 +1,10 @@
-// Lifecycle log lines: "time level pid event detail", one line per event,
-// written synchronously to fd 2 (the daemon's log) so none is lost at exit.
+// Lifecycle log lines, one per event: "time level pid event detail" (text) or
+// one JSON object per line (json). Written synchronously to fd 2, the
+// daemon's log, so no line is lost at exit.
 import * as fs from 'node:fs';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'text' | 'json';
 
 export interface Logger {
   debug(event: string, detail?: string): void;
@@ -11,11 +13,17 @@ export interface Logger {
   error(event: string, detail?: string): void;
 }
 
-export function createLogger(fd = 2): Logger {
+export function formatLine(format: LogFormat, level: Level, event: string, detail: string | undefined, now = new Date()): string {
+  if (format === 'json') {
+    return JSON.stringify({ time: now.toISOString(), level, pid: process.pid, event, ...(detail !== undefined && { detail }) }) + '\n';
+  }
+  return `${now.toISOString()} ${level} ${process.pid} ${event}${detail ? ` ${detail.replace(/\n/g, '\\n')}` : ''}\n`;
+}
+
+export function createLogger(format: LogFormat = 'text', fd = 2): Logger {
   const line = (level: Level, event: string, detail?: string): void => {
-    const text = `${new Date().toISOString()} ${level} ${process.pid} ${event}${detail ? ` ${detail.replace(/\n/g, '\\n')}` : ''}\n`;
     try {
-      fs.writeSync(fd, text);
+      fs.writeSync(fd, formatLine(format, level, event, detail));
     } catch {
       /* log gone (EPIPE, ENOSPC): nothing better to do */
     }

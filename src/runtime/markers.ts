@@ -11,4 +11,10 @@ export interface BootMarker {
   /** The locked pidfile's fd, or -1 without a pidfile. */
   lockFd: number;
   pidfile: string | null;
+  graceMs: number;
+  logFormat: 'text' | 'json';
+  stateFile: string | null;
+  watchConfig: string | null;
+  stdout: string;
+  stderr: string;
 }

@@ -127,7 +127,7 @@ describe('signals', () => {
     sb = sandbox();
     const pid = await startProbe(sb);
     process.kill(pid, 'SIGHUP');
-    await waitFor(() => sb.readLog().includes('sighup'), 5_000, 'the HUP log line');
+    await waitFor(() => sb.readLog().includes('reloaded generation 1'), 5_000, 'the reload');
     expect(alive(pid)).toBe(true);
     expect((await td(['status', '--pidfile', sb.pidfile])).code).toBe(0);
   });

@@ -1,0 +1,35 @@
+// The status report of a running daemon: SIGUSR1 writes it to the log, and
+// the control plane answers `status` with it.
+import type { DaemonState, HealthReport, ReloadResult } from './define';
+
+export interface StatusInput {
+  phase: DaemonState;
+  startedAt: number;
+  generation: number;
+  reloadCount: number;
+  lastReload: ReloadResult | null;
+  inFlight: number;
+  health: HealthReport;
+}
+
+export interface StatusReport extends Omit<StatusInput, 'startedAt'> {
+  pid: number;
+  uptimeMs: number;
+  memory: { rssBytes: number; heapUsedBytes: number; externalBytes: number };
+  eventLoop: { utilization: number };
+  node: string;
+}
+
+export function statusReport(s: StatusInput): StatusReport {
+  const mem = process.memoryUsage();
+  const { startedAt, ...rest } = s;
+  return {
+    pid: process.pid,
+    ...rest,
+    uptimeMs: Date.now() - startedAt,
+    memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, externalBytes: mem.external },
+    // Share of time the loop was busy since start: near 1 means it is starved.
+    eventLoop: { utilization: Math.round(performance.eventLoopUtilization().utilization * 1000) / 1000 },
+    node: process.version,
+  };
+}
