@@ -46,6 +46,7 @@ export interface LifecycleOptions {
 }
 
 export const DEFAULT_GRACE_MS = 30_000;
+const SHUTDOWN_HOOK_MIN_MS = 1_000;
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
 
 function errorMessage(err: unknown): string {
@@ -393,9 +394,22 @@ export class Lifecycle {
       this.log.error('deadline-passed', `${this.tracked.size} tracked task(s) still in flight after ${this.o.graceMs} ms`);
       exitCode = exitCode || 1;
     }
+    // The hook gets what is left of the grace period, and at least a last second.
+    const hookMs = Math.max(this.deadline - Date.now(), SHUTDOWN_HOOK_MIN_MS);
     try {
-      await this.def?.shutdown?.(this.ctx);
+      const finished = await Promise.race([
+        Promise.resolve(this.def?.shutdown?.(this.ctx)).then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), hookMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!finished) {
+        this.log.error('shutdown-timeout', `the shutdown hook did not finish within ${hookMs} ms`);
+        exitCode = exitCode || 1;
+      }
     } catch (err) {
+      clearTimeout(timer);
       this.log.error('shutdown-failed', errorDetail(err));
       exitCode = exitCode || 1;
     }

@@ -13,7 +13,8 @@ export interface Sandbox {
   tag: string;
   pidfile: string;
   log: string;
-  /** --name/--pidfile/--stdout flags for this sandbox. */
+  stateFile: string;
+  /** --name/--pidfile/--stdout/--state-file flags for this sandbox. */
   flags: string[];
   readPid(): number | null;
   readLog(): string;
@@ -27,13 +28,15 @@ export function sandbox(prefix = 'td'): Sandbox {
   const name = `t${tag.slice(4, 12)}`;
   const pidfile = path.join(dir, `${name}.pid`);
   const log = path.join(dir, `${name}.log`);
+  const stateFile = path.join(dir, 'state.json');
   return {
     dir,
     name,
     tag,
     pidfile,
     log,
-    flags: ['--name', name, '--pidfile', pidfile, '--stdout', log],
+    stateFile,
+    flags: ['--name', name, '--pidfile', pidfile, '--stdout', log, '--state-file', stateFile],
     readPid() {
       try {
         const t = fs.readFileSync(pidfile, 'utf8').trim();
