@@ -2,6 +2,8 @@
 // `taskdaemon start` with its message), `shutdown` stops accepting and lets
 // in-flight requests finish. Run it with:
 //   taskdaemon start examples/http-server.js -- --port 8080
+// or in the foreground (systemd Type=notify; serves a socket-activated fd if given):
+//   taskdaemon run examples/http-server.js -- --port 8080
 'use strict';
 const http = require('node:http');
 const { once } = require('node:events');
@@ -27,9 +29,13 @@ module.exports = defineDaemon({
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body + '\n');
     });
-    server.listen(port, '127.0.0.1');
+    // Under systemd socket activation (`taskdaemon run` with a .socket unit) the
+    // listening socket is already open: serve it instead of binding a port.
+    const activated = ctx.listenFds[0];
+    if (activated) server.listen({ fd: activated.fd });
+    else server.listen(port, '127.0.0.1');
     await once(server, 'listening'); // EADDRINUSE rejects here: start fails with it
-    ctx.log.info('listening', `http://127.0.0.1:${server.address().port}/`);
+    ctx.log.info('listening', activated ? `socket-activated fd ${activated.fd} (${activated.name})` : `http://127.0.0.1:${server.address().port}/`);
   },
 
   async shutdown(ctx) {
