@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, td } from '../helpers/cli';
+import { FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { alive, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -142,6 +142,20 @@ describe('reload', () => {
   });
 });
 
+describe('config watching without inotify on the path', () => {
+  it('falls back to polling when the directory cannot be watched yet', async () => {
+    sb = sandbox();
+    const later = path.join(sb.dir, 'not-yet', 'app.json');
+    const { port } = await startApp(sb, { version: 1 }, '--watch-config', later);
+    expect(sb.readLog()).toMatch(/watch-fallback .*polling every second instead/);
+    fs.mkdirSync(path.dirname(later));
+    fs.writeFileSync(later, '{}');
+    writeConfig(sb, { version: 5 });
+    await waitFor(() => sb.readLog().includes('reloaded generation 1'), 5_000, 'the polled reload');
+    expect(JSON.parse(await get(port))).toMatchObject({ version: 5 });
+  });
+});
+
 describe('shutdown', () => {
   it('drains tracked work before the shutdown hook, then exits 0', async () => {
     sb = sandbox();
@@ -208,6 +222,23 @@ describe('logs', () => {
     expect(Math.max(...a)).toBeLessThan(Math.min(...b));
   });
 
+  it.skipIf(!isRoot)('SIGUSR2 that cannot reopen keeps the old file and warns', async () => {
+    sb = sandbox();
+    const pkg = nobodyReadable();
+    const file = writeConfig(sb, { version: 1 });
+    fs.chmodSync(file, 0o644);
+    const r = await td(['start', path.join(pkg.fixtures, 'lifecycle.js'), ...sb.flags, '--no-state-file', '--user', 'nobody', '--', sb.tag, `--config=${file}`], { bin: pkg.bin, node: pkg.node });
+    expect(r.code).toBe(0);
+    const pid = sb.readPid()!;
+    fs.renameSync(sb.log, sb.log + '.1');
+    process.kill(pid, 'SIGUSR2'); // nobody cannot create a file in the root-owned sandbox
+    await waitFor(() => fs.readFileSync(sb.log + '.1', 'utf8').includes('log-reopen-failed'), 5_000, 'the warning');
+    expect(fs.readFileSync(sb.log + '.1', 'utf8')).toMatch(/warn \d+ log-reopen-failed .*EACCES.*still writing to the old file/);
+    expect(fs.existsSync(sb.log)).toBe(false);
+    process.kill(pid, 'SIGUSR1');
+    await waitFor(() => fs.readFileSync(sb.log + '.1', 'utf8').includes(' status {'), 5_000, 'a later line in the old file');
+  });
+
   it('--log-format json writes one JSON object per lifecycle line', async () => {
     sb = sandbox();
     await startApp(sb, { version: 1 }, '--log-format', 'json');
@@ -253,6 +284,24 @@ describe('state and limits', () => {
     expect(aside).toHaveLength(1);
     expect(fs.readFileSync(path.join(sb.dir, aside[0]!), 'utf8')).toBe('{"starts": 4, oops');
     expect(JSON.parse(await get(port)).starts).toBe(1);
+  });
+
+  it.skipIf(!isRoot)('the default state directory belongs to the daemon user', async () => {
+    sb = sandbox();
+    const pkg = nobodyReadable();
+    const file = writeConfig(sb, { version: 1 });
+    const flags = sb.flags.slice(0, -2); // no --state-file: the default place
+    const stateDir = path.join('/var/lib/taskdaemon', sb.name);
+    try {
+      const r = await td(['start', path.join(pkg.fixtures, 'lifecycle.js'), ...flags, '--user', 'nobody', '--', sb.tag, `--config=${file}`], { bin: pkg.bin, node: pkg.node });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const st = fs.statSync(stateDir);
+      expect([st.uid, st.gid, st.mode & 0o777]).toEqual([65534, 65534, 0o700]);
+      expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8'))).toEqual({ starts: 1 });
+    } finally {
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('rlimits and nice are in place before the program runs', async () => {
