@@ -17,6 +17,7 @@ const ALLOWED = new Set([
   'setsid', 'clone', 'write', 'exit_group', // intermediate child
   'rt_sigaction', 'umask', 'chdir', 'dup2', 'setgroups', 'setgid', 'setuid', 'fcntl',
   'getpid', 'ftruncate', 'pwrite64', 'fsync', 'close_range', 'close', 'rt_sigprocmask', 'execve',
+  'prlimit64', 'setrlimit', 'setpriority', // --nofile/--core/--nice
 ]);
 
 let sb: Sandbox;
@@ -44,7 +45,7 @@ describe('between fork and exec', () => {
     // -b execve: detach from a process once it execs, so strace ends with the CLI.
     const pkg = nobodyReadable();
     const r = spawnSync('strace', ['-f', '-qq', '-b', 'execve', '-o', trace, pkg.node, pkg.bin, 'start', path.join(pkg.fixtures, 'probe.js'),
-      ...sb.flags, '--user', 'nobody', '--group', 'nogroup', '--', sb.tag], { encoding: 'utf8', timeout: 30_000 });
+      ...sb.flags, '--user', 'nobody', '--group', 'nogroup', '--nofile', '2048', '--nice', '3', '--', sb.tag], { encoding: 'utf8', timeout: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const text = fs.readFileSync(trace, 'utf8');
