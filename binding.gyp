@@ -11,7 +11,8 @@
         "native/users.cc",
         "native/notify.cc",
         "native/fds.cc",
-        "native/limits.cc"
+        "native/limits.cc",
+        "native/control.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -10,6 +10,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   taskdaemon::InitFds(env, exports);
   taskdaemon::InitNotify(env, exports);
   taskdaemon::InitLimits(env, exports);
+  taskdaemon::InitControl(env, exports);
   return exports;
 }
 

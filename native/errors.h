@@ -24,5 +24,6 @@ void InitUsers(Napi::Env env, Napi::Object exports);
 void InitFds(Napi::Env env, Napi::Object exports);
 void InitNotify(Napi::Env env, Napi::Object exports);
 void InitLimits(Napi::Env env, Napi::Object exports);
+void InitControl(Napi::Env env, Napi::Object exports);
 
 }  // namespace taskdaemon

@@ -10,10 +10,12 @@ import { check, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
 import { openLog } from './logfile';
 import { prepareStateDir } from './state-dir';
+import { controlSocketPath } from './control/rpc-client';
 import { holdsFile, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
 import { BOOT_ENV, type BootMarker } from './runtime/markers';
+import { timeoutSchedule } from './retry';
 import { terminate } from './terminate';
 
 
@@ -91,7 +93,7 @@ async function ensureGone(reader: ReadinessReader, lock: LockedPidfile, outcome:
   const pid = reader.daemonPid;
   if (pid === null) return;
   if (closed && !holdsFile(pid, lock.dev, lock.ino)) return;
-  await terminate(pid, { graceMs: 3_000, verify: () => holdsFile(pid, lock.dev, lock.ino) });
+  await terminate(pid, { schedule: timeoutSchedule(3_000), verify: () => holdsFile(pid, lock.dev, lock.ino) });
 }
 
 export interface StartControl {
@@ -106,6 +108,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
   const fds: number[] = [];
   let reader: ReadinessReader | null = null;
   let handedOver = false;
+  let socketMade: string | null = null;
   try {
     fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
     const devnull = fs.openSync('/dev/null', 'r');
@@ -120,6 +123,11 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     reader = new ReadinessReader(readFd);
 
     prepareStateDir(o);
+    // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
+    const controlPath = controlSocketPath(o.pidfile);
+    const controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
+    fds.push(controlFd);
+    socketMade = controlPath;
     const marker: BootMarker = {
       v: 1,
       name: o.name,
@@ -132,6 +140,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       watchConfig: o.watchConfig,
       stdout: o.stdout,
       stderr: o.stderr,
+      controlFd,
+      controlPath,
+      healthPort: o.healthPort,
+      healthHost: o.healthHost,
     };
     const creds = o.credentials;
     const spec: DaemonizeSpec = {
@@ -148,7 +160,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       groups: creds ? creds.groups : null,
       lockFd: lock.fd,
       readyFd: writeFd,
-      keepFds: [lock.fd, writeFd],
+      keepFds: [lock.fd, writeFd, controlFd],
       rlimits: o.rlimits,
       ...(o.nice !== null && { nice: o.nice }),
     };
@@ -174,7 +186,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     for (const fd of fds) fs.closeSync(fd);
     // We still hold the lock (same open file description as the daemon's),
     // so on failure the pidfile is ours to remove: no later start can have won it.
-    if (!handedOver) releasePidfile(lock);
+    if (!handedOver) {
+      releasePidfile(lock);
+      if (socketMade) fs.rmSync(socketMade, { force: true });
+    }
     fs.closeSync(lock.fd);
   }
 }

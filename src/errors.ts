@@ -41,12 +41,15 @@ export class TaskdaemonError extends Error {
   readonly exitCode: number;
   readonly code: string;
   readonly hint: string | undefined;
-  constructor(message: string, opts: { exitCode?: number; code?: string; hint?: string; cause?: unknown } = {}) {
+  /** The option at fault, as its flag without dashes ("umask", "ready-timeout"), when there is one. */
+  readonly key: string | undefined;
+  constructor(message: string, opts: { exitCode?: number; code?: string; hint?: string; cause?: unknown; key?: string } = {}) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'TaskdaemonError';
     this.exitCode = opts.exitCode ?? EXIT.FAILURE;
     this.code = opts.code ?? 'ERR_TASKDAEMON';
     this.hint = opts.hint;
+    this.key = opts.key;
   }
 }
 

@@ -8,6 +8,7 @@ import { native } from './native';
 import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { openLog } from './logfile';
+import { controlSocketPath } from './control/rpc-client';
 import { Lifecycle } from './runtime/lifecycle';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
@@ -48,6 +49,8 @@ function dropPrivileges(o: ResolvedOptions): void {
 
 export async function runForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }): Promise<void> {
   let lock: LockedPidfile | null = null;
+  let controlFd = -1;
+  let controlPath: string | null = null;
   if (o.pidfile) {
     lock = lockPidfile(o.pidfile);
     fs.ftruncateSync(lock.fd, 0);
@@ -55,6 +58,11 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     fs.fsyncSync(lock.fd);
   }
   try {
+    if (o.pidfile) {
+      // Made before the privilege drop, like start does.
+      controlPath = controlSocketPath(o.pidfile);
+      controlFd = check<number>(native().unixListen(controlPath, 64), 'bind', controlPath);
+    }
     process.umask(o.umask);
     process.chdir(o.cwd);
     if (redirects.stdout) redirect(redirects.stdout, 1);
@@ -66,6 +74,7 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     dropPrivileges(o);
   } catch (e) {
     if (lock) releasePidfile(lock); // nothing left behind
+    if (controlPath) fs.rmSync(controlPath, { force: true });
     throw e;
   }
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
@@ -82,6 +91,10 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     watchConfig: o.watchConfig,
     stdoutPath: redirects.stdout ?? null,
     stderrPath: redirects.stderr ?? redirects.stdout ?? null,
+    controlFd,
+    controlPath,
+    healthPort: o.healthPort,
+    healthHost: o.healthHost,
   });
   await life.start();
 }

@@ -2,7 +2,7 @@
 // Every daemon loads this module to reach defineDaemon(), so the control
 // functions load their modules only when called (each import costs memory).
 /* eslint-disable @typescript-eslint/no-require-imports */
-import type * as Control from './control';
+import type * as Control from './control/stop-status';
 import type * as Daemonize from './daemonize';
 import type * as Options from './options';
 
@@ -10,9 +10,12 @@ export { defineDaemon, ready } from './runtime/define';
 export type { DaemonContext, DaemonDefinition, DaemonState } from './runtime/define';
 export type { Logger } from './runtime/logger';
 export type { StartResult } from './daemonize';
-export type { DaemonStatus, StopOptions, StopResult } from './control';
+export type { DaemonStatus, StopOptions, StopResult } from './control/stop-status';
 export type { DaemonOptions, ResolvedOptions } from './options';
 export { TaskdaemonError } from './errors';
+export { DaemonManager, type ManagerOptions, type ManagedState, type ManagedStatus } from './manager';
+export type { ReloadResult, HealthReport } from './runtime/define';
+export type { ListenFd } from './runtime/listen-fds';
 export { EXIT, STATUS_EXIT } from './exit-codes';
 
 /** Validate options and fill in defaults (throws TaskdaemonError with an LSB exit code). */
@@ -27,12 +30,12 @@ export function startDaemon(o: Options.ResolvedOptions): Promise<Daemonize.Start
 
 /** SIGTERM the pidfile's lock holder, wait, then SIGKILL. */
 export function stopDaemon(o: Control.StopOptions): Promise<Control.StopResult> {
-  return (require('./control') as typeof Control).stopDaemon(o);
+  return (require('./control/stop-status') as typeof Control).stopDaemon(o);
 }
 
 /** running / dead (unlocked pidfile naming a pid) / stopped, from the pidfile's lock. */
 export function daemonStatus(pidfile: string): Control.DaemonStatus {
-  return (require('./control') as typeof Control).daemonStatus(pidfile);
+  return (require('./control/stop-status') as typeof Control).daemonStatus(pidfile);
 }
 
 /** Thrown by startDaemon when the pidfile is locked by a running daemon. */

@@ -65,6 +65,7 @@ export interface NativeBinding {
   groupList(user: string, gid: number): number[] | number;
   sdNotify(socketPath: string, message: string): number;
   setrlimit(resource: Rlimit['resource'], soft: number, hard: number): number;
+  unixListen(path: string, backlog: number): number | NativeFailure;
 }
 
 let binding: NativeBinding | undefined;

@@ -46,6 +46,10 @@ export interface DaemonOptions {
   preventCore?: boolean;
   /** Scheduling priority, -20 (first) to 19 (last). */
   nice?: number | string;
+  /** Serve GET /health and /ready on this port. */
+  healthPort?: number | string;
+  /** Address for the health port. Default 127.0.0.1. */
+  healthHost?: string;
 }
 
 export interface ResolvedOptions {
@@ -68,14 +72,16 @@ export interface ResolvedOptions {
   watchConfig: string | null;
   rlimits: Rlimit[];
   nice: number | null;
+  healthPort: number | null;
+  healthHost: string;
 }
 
 export const DEFAULT_UMASK = 0o022;
 export const DEFAULT_GRACE_S = 30;
 export const DEFAULT_READY_TIMEOUT_S = 60;
 
-function invalid(message: string, hint?: string): TaskdaemonError {
-  return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', ...(hint ? { hint } : {}) });
+function invalid(message: string, hint: string | undefined, key: string): TaskdaemonError {
+  return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', key, ...(hint ? { hint } : {}) });
 }
 
 export function parseUmask(value: string | number): number {
@@ -84,7 +90,7 @@ export function parseUmask(value: string | number): number {
   } else if (/^0?[0-7]{1,3}$/.test(value)) {
     return parseInt(value, 8);
   }
-  throw invalid(`invalid umask '${String(value)}': expected an octal mode from 000 to 777`, 'for example --umask 027');
+  throw invalid(`invalid umask '${String(value)}': expected an octal mode from 000 to 777`, 'for example --umask 027', 'umask');
 }
 
 // "30", "2.5", "500ms", "2s", "1m" -> milliseconds.
@@ -92,7 +98,7 @@ export function parseDuration(value: number | string, what: string): number {
   const m = typeof value === 'number' ? [String(value), String(value), 's'] : /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
   const n = m ? Number(m[1]) : NaN;
   if (!m || !Number.isFinite(n) || n <= 0) {
-    throw invalid(`invalid ${what} '${String(value)}': expected a positive number of seconds`, 'for example 30, 2.5, 500ms or 1m');
+    throw invalid(`invalid ${what} '${String(value)}': expected a positive number of seconds`, 'for example 30, 2.5, 500ms or 1m', what.replace(/^--/, ''));
   }
   const unit = m[2] ?? 's';
   return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000);
@@ -105,7 +111,7 @@ export function parseEnv(env: DaemonOptions['env']): { [key: string]: string } {
   for (const kv of env) {
     const eq = kv.indexOf('=');
     const key = eq > 0 ? kv.slice(0, eq) : '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw invalid(`invalid --env '${kv}': expected KEY=VALUE`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw invalid(`invalid --env '${kv}': expected KEY=VALUE`, undefined, 'env');
     out[key] = kv.slice(eq + 1);
   }
   return out;
@@ -113,7 +119,7 @@ export function parseEnv(env: DaemonOptions['env']): { [key: string]: string } {
 
 function parseInteger(value: number | string, what: string, min: number, max: number): number {
   const n = typeof value === 'number' ? value : /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw invalid(`invalid ${what} '${String(value)}': expected an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw invalid(`invalid ${what} '${String(value)}': expected an integer from ${min} to ${max}`, undefined, what.replace(/^--/, ''));
   return n;
 }
 
@@ -133,7 +139,7 @@ export function parseLimits(o: Pick<DaemonOptions, 'nofile' | 'core' | 'preventC
 
 export function parseLogFormat(v: string | undefined): LogFormat {
   if (v === undefined || v === 'text' || v === 'json') return v ?? 'text';
-  throw invalid(`invalid --log-format '${v}': expected text or json`);
+  throw invalid(`invalid --log-format '${v}': expected text or json`, undefined, 'log-format');
 }
 
 export function resolveEntry(entry: string): string {
@@ -158,12 +164,12 @@ function resolveDir(dir: string): string {
   } catch {
     st = undefined;
   }
-  if (!st?.isDirectory()) throw invalid(`invalid --chdir '${dir}': not a directory`);
+  if (!st?.isDirectory()) throw invalid(`invalid --chdir '${dir}': not a directory`, undefined, 'chdir');
   return abs;
 }
 
 export function resolveOptions(o: DaemonOptions): ResolvedOptions {
-  if (!o.entry) throw invalid('missing entry', 'usage: taskdaemon start <entry> [-- args...]');
+  if (!o.entry) throw invalid('missing entry', 'usage: taskdaemon start <entry> [-- args...], or entry = "..." in the config file', 'entry');
   // Cheap syntax checks first, then the file system, then NSS look-ups.
   const umask = o.umask === undefined ? DEFAULT_UMASK : parseUmask(o.umask);
   const readyTimeoutMs = parseDuration(o.readyTimeout ?? DEFAULT_READY_TIMEOUT_S, '--ready-timeout');
@@ -172,6 +178,7 @@ export function resolveOptions(o: DaemonOptions): ResolvedOptions {
   const logFormat = parseLogFormat(o.logFormat);
   const rlimits = parseLimits(o);
   const nice = o.nice === undefined ? null : parseInteger(o.nice, '--nice', -20, 19);
+  const healthPort = o.healthPort === undefined ? null : parseInteger(o.healthPort, '--health-port', 1, 65535);
   const name = validateName(o.name ?? nameFromEntry(o.entry));
   const entry = resolveEntry(o.entry);
   const cwd = resolveDir(o.chdir ?? '/');
@@ -199,5 +206,7 @@ export function resolveOptions(o: DaemonOptions): ResolvedOptions {
     watchConfig: o.watchConfig ? path.resolve(o.watchConfig) : null,
     rlimits,
     nice,
+    healthPort,
+    healthHost: o.healthHost ?? '127.0.0.1',
   };
 }

@@ -17,6 +17,7 @@ export function validateName(name: string): string {
     throw new TaskdaemonError(`invalid name '${name}'`, {
       exitCode: EXIT.INVALID_ARGS,
       code: 'ERR_INVALID_NAME',
+      key: 'name',
       hint: 'a name is 1-64 letters, digits, or . _ @ - and starts with a letter or digit',
     });
   }

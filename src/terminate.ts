@@ -6,20 +6,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { check } from './errors';
 import { native } from './native';
+import type { RetryStep } from './retry';
 
 const ESRCH = -os.constants.errno.ESRCH;
 
 export interface TerminateOptions {
-  /** Signal to send first. Default SIGTERM. */
-  signal?: NodeJS.Signals;
-  /** How long to wait after the first signal before SIGKILL; 0 kills at once. */
-  graceMs: number;
-  /** How long to wait after SIGKILL. Default 5 s. */
-  killWaitMs?: number;
+  /** What to send and how long to wait after each signal (see retry.ts). */
+  schedule: RetryStep[];
   /** Called after the pidfd is open; false means "not ours": nothing is sent. */
   verify?: () => boolean;
+  /** Told about every signal sent, for logging. */
+  onSignal?: (signal: NodeJS.Signals) => void;
 }
 
+/** 'exited': after a signal other than KILL; 'killed': after SIGKILL. */
 export type TerminateResult = 'gone' | 'not-ours' | 'exited' | 'killed' | 'survived';
 
 export async function terminate(pid: number, opts: TerminateOptions): Promise<TerminateResult> {
@@ -29,17 +29,42 @@ export async function terminate(pid: number, opts: TerminateOptions): Promise<Te
   check(fd, 'pidfd_open');
   try {
     if (opts.verify && !opts.verify()) return 'not-ours';
-    const first = os.constants.signals[opts.signal ?? 'SIGTERM'];
-    if (opts.graceMs > 0) {
-      const rc = n.pidfdSendSignal(fd, first);
-      if (rc === ESRCH) return 'gone';
-      check(rc, 'pidfd_send_signal');
-      if (check(await n.pidfdWait(fd, opts.graceMs), 'poll') === 1) return 'exited';
+    let last: NodeJS.Signals | null = null;
+    for (let i = 0; i < opts.schedule.length; i++) {
+      const step = opts.schedule[i]!;
+      if ('forever' in step) {
+        i = -1; // from the top again, until it exits
+        continue;
+      }
+      if ('signal' in step) {
+        const rc = n.pidfdSendSignal(fd, step.number);
+        if (rc === ESRCH) return last === null ? 'gone' : last === 'SIGKILL' ? 'killed' : 'exited';
+        check(rc, 'pidfd_send_signal');
+        last = step.signal;
+        opts.onSignal?.(step.signal);
+        continue;
+      }
+      // The pidfd polls readable the moment the process exits: no sleep loop.
+      if (check(await n.pidfdWait(fd, step.waitMs), 'poll') === 1) return last === 'SIGKILL' ? 'killed' : 'exited';
     }
-    const rc = n.pidfdSendSignal(fd, os.constants.signals.SIGKILL);
-    if (rc === ESRCH) return 'exited';
+    return 'survived';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Send one signal to a process through a pidfd, after `verify` agrees. */
+export function signalProcess(pid: number, signal: NodeJS.Signals, verify: () => boolean): 'sent' | 'gone' | 'not-ours' {
+  const n = native();
+  const fd = n.pidfdOpen(pid);
+  if (fd === ESRCH) return 'gone';
+  check(fd, 'pidfd_open');
+  try {
+    if (!verify()) return 'not-ours';
+    const rc = n.pidfdSendSignal(fd, os.constants.signals[signal]);
+    if (rc === ESRCH) return 'gone';
     check(rc, 'pidfd_send_signal');
-    return check(await n.pidfdWait(fd, opts.killWaitMs ?? 5_000), 'poll') === 1 ? 'killed' : 'survived';
+    return 'sent';
   } finally {
     fs.closeSync(fd);
   }

@@ -14,8 +14,8 @@ export interface Credentials {
 
 const NUMERIC = /^\d{1,10}$/;
 
-function invalid(message: string, hint?: string): TaskdaemonError {
-  return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', ...(hint ? { hint } : {}) });
+function invalid(message: string, hint: string, key: 'user' | 'group'): TaskdaemonError {
+  return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', hint, key });
 }
 
 export function resolveCredentials(user?: string, group?: string): Credentials | null {
@@ -33,17 +33,17 @@ export function resolveCredentials(user?: string, group?: string): Credentials |
     } else if (NUMERIC.test(user)) {
       uid = Number(user);
     } else {
-      throw invalid(`unknown user '${user}'`, 'check the name with: getent passwd ' + user);
+      throw invalid(`unknown user '${user}'`, 'check the name with: getent passwd ' + user, 'user');
     }
   }
   if (group) {
     const gr = check(n.lookupGroup(group), 'getgrnam_r');
     if (gr) gid = gr.gid;
     else if (NUMERIC.test(group)) gid = Number(group);
-    else throw invalid(`unknown group '${group}'`, 'check the name with: getent group ' + group);
+    else throw invalid(`unknown group '${group}'`, 'check the name with: getent group ' + group, 'group');
   }
   if (uid >= 0 && gid < 0) {
-    throw invalid(`user id ${uid} has no passwd entry, so no primary group`, 'give one with --group');
+    throw invalid(`user id ${uid} has no passwd entry, so no primary group`, 'give one with --group', 'group');
   }
 
   // Supplementary groups the way initgroups(3) builds them; a bare --group keeps just that group.

@@ -2,9 +2,10 @@
 import { Option, type Command } from 'commander';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
-import { defaultPidfile, validateName } from '../paths';
+import { defaultPidfile, nameFromEntry, validateName } from '../paths';
 import * as path from 'node:path';
-import type { DaemonOptions } from '../options';
+import { findConfigFile, loadConfigFile, loadEnvOverrides, mergeConfig, type ConfigOptions } from '../config/load';
+import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options';
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -17,74 +18,135 @@ export function addDaemonOptions(cmd: Command): Command {
     .option('--pidfile <file>', 'PID file (default: /run/taskdaemon/<name>.pid as root)')
     .option('--user <user>', 'run as this user (name or uid); needs root')
     .option('--group <group>', "run as this group (default: the user's primary group)")
-    .option('--umask <mode>', 'octal umask of the daemon', '022')
-    .option('--chdir <dir>', 'working directory of the daemon', '/')
+    .option('--config <file>', 'taskdaemon.toml to read (default: $TASKDAEMON_CONFIG, else ./taskdaemon.toml if present)')
+    .option('--umask <mode>', 'octal umask of the daemon (default: 022)')
+    .option('--chdir <dir>', 'working directory of the daemon (default: /)')
     .option('--stdout <file>', 'append stdout to this file')
     .option('--stderr <file>', 'append stderr to this file (default: same as --stdout)')
-    .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect, [] as string[])
-    .addOption(new Option('--ready-timeout <seconds>', 'how long start waits for readiness').default('60'))
-    .option('--grace <seconds>', 'how long shutdown waits for tracked work', '30')
-    .addOption(new Option('--log-format <format>', 'lifecycle log lines').choices(['text', 'json']).default('text'))
+    .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
+    .option('--ready-timeout <seconds>', 'how long start waits for readiness (default: 60)')
+    .option('--grace <seconds>', 'how long shutdown waits for tracked work (default: 30)')
+    .addOption(new Option('--log-format <format>', 'lifecycle log lines (default: text)').choices(['text', 'json']))
     .option('--state-file <file>', 'where ctx.state is kept (default: /var/lib/taskdaemon/<name>/state.json as root)')
     .option('--no-state-file', 'keep no ctx.state')
     .option('--watch-config <file>', 'reload when this file changes')
     .option('--nofile <n>', 'RLIMIT_NOFILE, soft and hard')
     .option('--core <bytes>', "RLIMIT_CORE in bytes, or 'unlimited'")
     .option('--prevent-core', 'no core dumps (RLIMIT_CORE 0)')
-    .option('--nice <n>', 'scheduling priority, -20 to 19');
+    .option('--nice <n>', 'scheduling priority, -20 to 19')
+    .option('--health-port <port>', 'serve GET /health and /ready over HTTP on this port')
+    .option('--health-host <addr>', 'address for --health-port (default: 127.0.0.1)');
 }
 
 export interface TargetOptions {
+  config?: string;
   name?: string;
   pidfile?: string;
 }
 
-// stop/status: the pidfile from --pidfile, or from the name (flag or argument).
-export function targetPidfile(nameArg: string | undefined, o: TargetOptions): { name: string; pidfile: string } {
-  const name = o.name ?? nameArg;
-  if (o.pidfile) return { name: name ?? path.basename(o.pidfile).replace(/\.pid$/, ''), pidfile: path.resolve(o.pidfile) };
+export interface Target {
+  name: string;
+  pidfile: string;
+  /** The config file and environment, for commands that read more keys (stop timeout, health port). */
+  merged: ConfigOptions;
+}
+
+// stop/status/...: the pidfile from --pidfile, or from the name (flag or
+// argument), or from the config file and environment like `start` found it.
+export function targetPidfile(nameArg: string | undefined, o: TargetOptions): Target {
+  const layers = loadLayers(o.config);
+  const merged = mergeConfig(layers.file, layers.env, {});
+  const pidfileOpt = o.pidfile ?? (merged.pidfile || undefined);
+  let name = o.name ?? nameArg ?? merged.name ?? (merged.entry ? nameFromEntry(merged.entry) : undefined);
+  if (pidfileOpt) {
+    name ??= path.basename(pidfileOpt).replace(/\.pid$/, '');
+    return { name, pidfile: path.resolve(pidfileOpt), merged };
+  }
   if (!name) {
     throw new TaskdaemonError('which daemon? give its name or --pidfile', { exitCode: EXIT.INVALID_ARGS, code: 'ERR_NO_TARGET' });
   }
-  return { name, pidfile: defaultPidfile(validateName(name)) };
+  return { name, pidfile: defaultPidfile(validateName(name)), merged };
 }
 
-// Flags of `start` and `run` as commander hands them over.
+export function addTargetOptions(cmd: Command): Command {
+  return cmd
+    .argument('[name]', 'the daemon name (or use --name / --pidfile / --config)')
+    .option('--config <file>', 'taskdaemon.toml to read')
+    .option('--name <name>', 'daemon name')
+    .option('--pidfile <file>', 'PID file');
+}
+
+// Flags of `start` and `run` as commander hands them over (undefined: not given).
 export interface DaemonFlags {
+  config?: string;
   name?: string;
   pidfile?: string | false; // false: run --no-pidfile
   user?: string;
   group?: string;
-  umask: string;
-  chdir: string;
+  umask?: string;
+  chdir?: string;
   stdout?: string;
   stderr?: string;
-  env: string[];
-  readyTimeout: string;
-  grace: string;
-  logFormat: string;
+  env?: string[];
+  readyTimeout?: string;
+  grace?: string;
+  logFormat?: string;
   stateFile?: string | false; // false: --no-state-file
   watchConfig?: string;
   nofile?: string;
   core?: string;
   preventCore?: boolean;
   nice?: string;
+  healthPort?: string;
+  healthHost?: string;
 }
 
 export function daemonOptionsFromFlags(entry: string | undefined, args: string[], f: DaemonFlags): DaemonOptions {
-  const o: DaemonOptions = {
-    entry: entry ?? '',
-    args: args[0] === '--' ? args.slice(1) : args, // commander keeps the separator
-    umask: f.umask,
-    chdir: f.chdir,
-    env: f.env,
-    readyTimeout: f.readyTimeout,
-    grace: f.grace,
-    logFormat: f.logFormat,
-  };
-  const optional = ['name', 'pidfile', 'user', 'group', 'stdout', 'stderr', 'stateFile', 'watchConfig', 'nofile', 'core', 'preventCore', 'nice'] as const;
+  const o: Partial<DaemonOptions> = {};
+  if (entry) o.entry = entry;
+  const a = args[0] === '--' ? args.slice(1) : args; // commander keeps the separator
+  if (a.length) o.args = a;
+  const optional = ['name', 'pidfile', 'user', 'group', 'umask', 'chdir', 'stdout', 'stderr', 'env', 'readyTimeout', 'grace', 'logFormat',
+    'stateFile', 'watchConfig', 'nofile', 'core', 'preventCore', 'nice', 'healthPort', 'healthHost'] as const;
   for (const key of optional) {
     if (f[key] !== undefined) Object.assign(o, { [key]: f[key] });
   }
-  return o;
+  return o as DaemonOptions;
+}
+
+export interface Layers {
+  configFile: string | null;
+  file: ConfigOptions;
+  env: ConfigOptions;
+}
+
+// The config file and TASKDAEMON_* variables, each validated on its own so an
+// error names where the bad value came from.
+export function loadLayers(configFlag: string | undefined): Layers {
+  const configFile = findConfigFile(configFlag);
+  return {
+    configFile,
+    file: configFile ? loadConfigFile(configFile).options : {},
+    env: loadEnvOverrides(),
+  };
+}
+
+const camel = (key: string): string => key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+// Flags > environment > file > defaults, then the same validation as flags.
+// A bad value that came from the file or the environment is a configuration
+// error (exit 6) and says so; one that came from a flag stays exit 2.
+export function resolveDaemon(entry: string | undefined, args: string[], f: DaemonFlags): { options: ResolvedOptions; merged: ConfigOptions; layers: Layers } {
+  const layers = loadLayers(f.config);
+  const flags = daemonOptionsFromFlags(entry, args, f);
+  const merged = mergeConfig(layers.file, layers.env, flags);
+  try {
+    return { options: resolveOptions(merged as DaemonOptions), merged, layers };
+  } catch (e) {
+    if (!(e instanceof TaskdaemonError) || !e.key || e.exitCode !== EXIT.INVALID_ARGS) throw e;
+    const key = camel(e.key);
+    if (key in flags) throw e;
+    const source = key in layers.env ? 'environment' : layers.configFile ?? 'config';
+    throw new TaskdaemonError(`${source}: ${e.message}`, { exitCode: EXIT.NOT_CONFIGURED, code: 'ERR_BAD_CONFIG', key: e.key, ...(e.hint && { hint: e.hint }) });
+  }
 }

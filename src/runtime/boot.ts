@@ -27,6 +27,7 @@ function main(): void {
   const n = native();
   // Inherited without CLOEXEC for the exec; the program's own children must not get them.
   if (m.readyFd >= 0) check(n.setCloexec(m.readyFd, true), 'fcntl');
+  if (m.controlFd >= 0) check(n.setCloexec(m.controlFd, true), 'fcntl');
   let lock: LockedPidfile | null = null;
   if (m.lockFd >= 0 && m.pidfile) {
     check(n.setCloexec(m.lockFd, true), 'fcntl');
@@ -50,6 +51,10 @@ function main(): void {
     watchConfig: m.watchConfig,
     stdoutPath: m.stdout,
     stderrPath: m.stderr,
+    controlFd: m.controlFd,
+    controlPath: m.controlPath,
+    healthPort: m.healthPort,
+    healthHost: m.healthHost,
   });
   void life.start();
 }

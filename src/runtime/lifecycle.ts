@@ -23,7 +23,11 @@ import { reopenLogs } from './log-reopen';
 import { createLogger, type LogFormat, type Logger } from './logger';
 import { monotonicUsec, notifierFromEnv, type Notifier, type NotifyFields } from './notify';
 import { StateStore, type State } from './state-store';
-import { statusReport } from './status-report';
+import { controlMethods } from './control-methods';
+import { startHealthServer } from './health-http';
+import { statusReport, type StatusReport } from './status-report';
+import { VERSION } from '../version';
+import { startRpcServer } from '../control/rpc-server';
 
 export interface LifecycleOptions {
   name: string;
@@ -43,6 +47,12 @@ export interface LifecycleOptions {
   /** Log files to reopen on SIGUSR2 (null: not a file of ours). */
   stdoutPath: string | null;
   stderrPath: string | null;
+  /** Listening control socket fd and its path, or -1/null. */
+  controlFd: number;
+  controlPath: string | null;
+  /** HTTP /health and /ready, or null. */
+  healthPort: number | null;
+  healthHost: string;
 }
 
 export const DEFAULT_GRACE_MS = 30_000;
@@ -99,6 +109,7 @@ export class Lifecycle {
   private reloading: Promise<void> | null = null;
   private reloadPending = false;
   private reloadAfterReady = false;
+  private reloadWaiters: (() => void)[] = [];
   readonly ctx: DaemonContext;
 
   constructor(private readonly o: LifecycleOptions) {
@@ -152,6 +163,15 @@ export class Lifecycle {
     this.installSignals();
     installRuntimeHooks({ ready: () => this.markReady() });
     this.log.info('starting', `${this.o.name} ${this.o.entry} (node ${process.version}, ${this.o.mode})`);
+    // Both answer from the first moment, so `status` and /ready see "starting".
+    if (this.o.controlFd >= 0) startRpcServer(this.o.controlFd, controlMethods(this), this.log);
+    if (this.o.healthPort !== null) {
+      try {
+        await startHealthServer(this, this.o.healthPort, this.o.healthHost);
+      } catch (err) {
+        return this.fail('health', err);
+      }
+    }
 
     try {
       if (this.store) this.state = this.store.load();
@@ -249,10 +269,11 @@ export class Lifecycle {
   }
 
   // Start-up failed: report it to `start` (or systemd), leave nothing behind.
-  private fail(step: 'state' | 'load' | 'config' | 'init', err: unknown): void {
+  private fail(step: 'state' | 'load' | 'config' | 'init' | 'health', err: unknown): void {
     const message = errorMessage(err);
     this.log.error(`${step}-failed`, errorDetail(err));
-    const prefix = step === 'load' ? `cannot load ${this.o.entry}: ` : step === 'config' ? 'invalid config: ' : step === 'state' ? 'cannot read state: ' : '';
+    const prefixes = { load: `cannot load ${this.o.entry}: `, config: 'invalid config: ', state: 'cannot read state: ', health: 'health server: ', init: '' };
+    const prefix = prefixes[step];
     this.notifyFailure(prefix + message);
     this.phase = 'stopped';
     process.exit(1);
@@ -318,10 +339,51 @@ export class Lifecycle {
     this.lastReload = { generation, ok: error === null, error, at: new Date().toISOString() };
     if (error === null) this.log.info('reloaded', `generation ${generation}`);
     if (!this.shuttingDown) this.phase = 'ready';
+    for (const wake of this.reloadWaiters.splice(0)) wake();
     this.notify({ READY: 1, STATUS: error === null ? `ready (reload ${generation} applied)` : `ready (reload ${generation} rejected: ${error})` });
   }
 
+  /** Resolves with the result of the first reload after `generation` (SIGHUP sent by `taskdaemon reload`). */
+  awaitReload(after: number, timeoutMs: number): Promise<ReloadResult | null> {
+    return new Promise((resolve) => {
+      const check = (): boolean => {
+        if (this.generation > after && !this.reloading && this.lastReload) {
+          resolve(this.lastReload);
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const timer = setTimeout(() => resolve(null), timeoutMs);
+      const wake = (): void => {
+        // A finished reload; coalesced ones may still follow within this.reloading.
+        setImmediate(() => {
+          if (check()) clearTimeout(timer);
+          else this.reloadWaiters.push(wake);
+        });
+      };
+      this.reloadWaiters.push(wake);
+    });
+  }
+
   // --- status ---
+
+  status(): StatusReport & { name: string; version: string; mode: string } {
+    return {
+      name: this.o.name,
+      version: VERSION,
+      mode: this.o.mode,
+      ...statusReport({
+        phase: this.phase,
+        startedAt: this.startedAt,
+        generation: this.generation,
+        reloadCount: this.reloadCount,
+        lastReload: this.lastReload,
+        inFlight: this.tracked.size,
+        health: { ok: true },
+      }),
+    };
+  }
 
   async health(): Promise<HealthReport> {
     if (!this.def?.health) return { ok: this.phase === 'ready' || this.phase === 'reloading' };
@@ -333,15 +395,7 @@ export class Lifecycle {
   }
 
   private async dumpStatus(): Promise<void> {
-    const report = statusReport({
-      phase: this.phase,
-      startedAt: this.startedAt,
-      generation: this.generation,
-      reloadCount: this.reloadCount,
-      lastReload: this.lastReload,
-      inFlight: this.tracked.size,
-      health: await this.health(),
-    });
+    const { name: _n, version: _v, mode: _m, ...report } = { ...this.status(), health: await this.health() };
     this.log.info('status', JSON.stringify(report));
   }
 
@@ -431,6 +485,13 @@ export class Lifecycle {
 
   // Runs from process 'exit', so it must be synchronous.
   private releasePidfile(): void {
+    if (this.o.controlPath) {
+      try {
+        fs.unlinkSync(this.o.controlPath); // may fail after a privilege drop: the next start replaces it
+      } catch {
+        /* gone or not ours to remove */
+      }
+    }
     if (!this.o.lock) return;
     releasePidfile(this.o.lock);
   }

@@ -17,4 +17,9 @@ export interface BootMarker {
   watchConfig: string | null;
   stdout: string;
   stderr: string;
+  /** Listening control socket (DESIGN.md §4), or -1. */
+  controlFd: number;
+  controlPath: string | null;
+  healthPort: number | null;
+  healthHost: string;
 }

@@ -1,10 +1,9 @@
 // taskdaemon start: daemonize the entry and wait until it is ready.
 import { startDaemon } from '../../daemonize';
 import { EXIT } from '../../exit-codes';
-import { resolveOptions } from '../../options';
 import { AlreadyRunningError } from '../../pidfile';
 import { json, out } from '../output';
-import { daemonOptionsFromFlags, type DaemonFlags } from '../shared';
+import { resolveDaemon, type DaemonFlags } from '../shared';
 
 export interface StartFlags extends DaemonFlags {
   pidfile?: string;
@@ -13,7 +12,8 @@ export interface StartFlags extends DaemonFlags {
 }
 
 export async function startCommand(entry: string | undefined, args: string[], f: StartFlags): Promise<number> {
-  const o = resolveOptions(daemonOptionsFromFlags(entry, args, f));
+  const { options: o, merged } = resolveDaemon(entry, args, f);
+  const oknodo = f.oknodo ?? merged.oknodo ?? false;
   // Ctrl-C (or a TERM from a supervisor) while waiting: stop the half-started daemon, leave nothing.
   const interrupt = new AbortController();
   const onSignal = (): void => interrupt.abort();
@@ -25,7 +25,7 @@ export async function startCommand(entry: string | undefined, args: string[], f:
     else out(`started ${r.name} (pid ${r.pid})`);
     return EXIT.OK;
   } catch (e) {
-    if (e instanceof AlreadyRunningError && f.oknodo) {
+    if (e instanceof AlreadyRunningError && oknodo) {
       if (f.json) json({ name: o.name, state: 'running', pid: e.pid, pidfile: o.pidfile });
       else out(`${o.name} is already running${e.pid ? ` (pid ${e.pid})` : ''}`);
       return EXIT.OK;

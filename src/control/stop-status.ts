@@ -1,9 +1,10 @@
 // `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only a
 // process that holds the pidfile open while its lock is held is ever signalled.
-import { EXIT } from './exit-codes';
-import { TaskdaemonError } from './errors';
-import { holdsFile, probePidfile, removeStalePidfile } from './pidfile';
-import { terminate } from './terminate';
+import { EXIT } from '../exit-codes';
+import { TaskdaemonError } from '../errors';
+import { holdsFile, probePidfile, removeStalePidfile } from '../pidfile';
+import { parseRetry, timeoutSchedule } from '../retry';
+import { terminate } from '../terminate';
 
 export type DaemonStatus =
   | { state: 'running'; pid: number | null; pidfile: string }
@@ -24,9 +25,11 @@ export function daemonStatus(pidfile: string): DaemonStatus {
 
 export interface StopOptions {
   pidfile: string;
-  /** How long to wait for a graceful exit after SIGTERM before SIGKILL. */
-  timeoutMs: number;
-  signal?: NodeJS.Signals;
+  /** How long to wait for a graceful exit after SIGTERM before SIGKILL (when no schedule is given). */
+  timeoutMs?: number;
+  /** A start-stop-daemon schedule such as TERM/30/KILL/5 (wins over timeoutMs). */
+  retry?: string;
+  onSignal?: (signal: NodeJS.Signals) => void;
 }
 
 export type StopResult =
@@ -51,10 +54,11 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
     throw new TaskdaemonError(`pidfile ${o.pidfile} is locked but names no pid (still starting?)`, { code: 'ERR_NO_PID' });
   }
   const pid = p.pid;
+  const schedule = o.retry ? parseRetry(o.retry) : timeoutSchedule(o.timeoutMs ?? 30_000);
   const result = await terminate(pid, {
-    ...(o.signal ? { signal: o.signal } : {}),
-    graceMs: o.timeoutMs,
+    schedule,
     verify: () => holdsFile(pid, p.dev, p.ino),
+    ...(o.onSignal && { onSignal: o.onSignal }),
   });
   if (result === 'not-ours') {
     throw new TaskdaemonError(`pid ${pid} named in ${o.pidfile} does not hold the pidfile; not signalled`, {
@@ -62,7 +66,7 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
     });
   }
   if (result === 'survived') {
-    throw new TaskdaemonError(`pid ${pid} did not exit after SIGKILL`, { code: 'ERR_STOP_FAILED' });
+    throw new TaskdaemonError(`pid ${pid} is still running at the end of the stop schedule`, { code: 'ERR_STOP_FAILED' });
   }
   // A killed daemon could not clean up; one that dropped root could only empty it.
   removeStalePidfile(o.pidfile);

@@ -1,0 +1,25 @@
+// taskdaemon health: the daemon's health hook, over the control socket:
+// exit 0 healthy, 1 unhealthy, 3 not running.
+import { controlSocketPath, rpcCall } from '../../control/rpc-client';
+import { daemonStatus } from '../../control/stop-status';
+import { STATUS_EXIT } from '../../exit-codes';
+import { color, json, out } from '../output';
+import { targetPidfile, type TargetOptions } from '../shared';
+
+export interface HealthFlags extends TargetOptions {
+  json?: boolean;
+}
+
+export async function healthCommand(nameArg: string | undefined, f: HealthFlags): Promise<number> {
+  const { name, pidfile } = targetPidfile(nameArg, f);
+  const s = daemonStatus(pidfile);
+  if (s.state !== 'running') {
+    if (f.json) json({ name, ok: false, state: s.state });
+    else out(`${name} is not running`);
+    return STATUS_EXIT.NOT_RUNNING;
+  }
+  const h = await rpcCall<{ ok: boolean; detail?: unknown; phase: string }>(controlSocketPath(pidfile), 'health', {}, 10_000);
+  if (f.json) json({ name, pid: s.pid, ...h });
+  else out(`${name} is ${h.ok ? color(1, 32, 'healthy') : color(1, 31, 'unhealthy')} (${h.phase})${h.detail !== undefined ? `: ${JSON.stringify(h.detail)}` : ''}`);
+  return h.ok ? 0 : 1;
+}

@@ -1,0 +1,140 @@
+// DaemonManager: the library API the CLI is built on (DESIGN.md §4). A
+// program can manage its own daemons with it: start one and wait until it is
+// ready, ask its status, reload it, stop it, clean up after a crash.
+/* eslint-disable @typescript-eslint/no-require-imports */
+import * as fs from 'node:fs';
+import { controlSocketPath, rpcCall } from './control/rpc-client';
+import type * as StopStatus from './control/stop-status';
+import type * as Daemonize from './daemonize';
+import { EXIT } from './exit-codes';
+import { TaskdaemonError } from './errors';
+import { resolveOptions, type DaemonOptions, type ResolvedOptions } from './options';
+import { holdsFile, probePidfile, removeStalePidfile } from './pidfile';
+import type { ReloadResult } from './runtime/define';
+import type { StatusReport } from './runtime/status-report';
+import { signalProcess } from './terminate';
+
+export interface ManagerOptions extends DaemonOptions {
+  /** Seconds between SIGTERM and SIGKILL on stop. Default 30. */
+  stopTimeout?: number;
+  /** start-stop-daemon schedule for stop (wins over stopTimeout). */
+  retry?: string;
+}
+
+export type ManagedState = 'running' | 'stopped' | 'failed' | 'stale';
+
+export interface ManagedStatus {
+  state: ManagedState;
+  pid: number | null;
+  detail: string;
+  /** The daemon's own report, when its control socket answers. */
+  report?: StatusReport & { name: string; version: string };
+}
+
+const stopStatus = (): typeof StopStatus => require('./control/stop-status') as typeof StopStatus;
+
+export class DaemonManager {
+  readonly options: ResolvedOptions;
+  private readonly stopTimeoutMs: number;
+  private readonly retry: string | undefined;
+  private lastFailure: Error | null = null;
+
+  /** Validates everything at once: a bad option throws here, before anything runs. */
+  constructor(opts: ManagerOptions) {
+    this.options = resolveOptions(opts);
+    if (!this.options.pidfile) throw new TaskdaemonError('a managed daemon needs a pidfile', { exitCode: EXIT.INVALID_ARGS });
+    this.stopTimeoutMs = Math.round((opts.stopTimeout ?? 30) * 1000);
+    this.retry = opts.retry;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get pidfile(): string {
+    return this.options.pidfile!;
+  }
+
+  get socket(): string {
+    return controlSocketPath(this.pidfile);
+  }
+
+  /** Daemonize and resolve when it is ready. Rejects with the daemon's own error; then status() is 'failed'. */
+  async start(control: Daemonize.StartControl = {}): Promise<Daemonize.StartResult> {
+    try {
+      const r = await (require('./daemonize') as typeof Daemonize).startDaemon(this.options, control);
+      this.lastFailure = null;
+      return r;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_ALREADY_RUNNING') this.lastFailure = err as Error;
+      throw err;
+    }
+  }
+
+  /** SIGTERM (or the retry schedule), wait for the exit, remove the pidfile. */
+  stop(): Promise<StopStatus.StopResult> {
+    return stopStatus().stopDaemon({ pidfile: this.pidfile, timeoutMs: this.stopTimeoutMs, ...(this.retry && { retry: this.retry }) });
+  }
+
+  async restart(): Promise<Daemonize.StartResult> {
+    await this.stop();
+    return this.start();
+  }
+
+  /** Send a signal to the lock holder only. False when nothing runs. */
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    const p = probePidfile(this.pidfile);
+    if (p.state !== 'locked' || p.pid === null) return false;
+    const pid = p.pid;
+    const r = signalProcess(pid, signal, () => holdsFile(pid, p.dev, p.ino));
+    if (r === 'not-ours') throw new TaskdaemonError(`pid ${pid} does not hold ${this.pidfile}; not signalled`, { code: 'ERR_NOT_LOCK_HOLDER' });
+    return r === 'sent';
+  }
+
+  getPid(): number | null {
+    const p = probePidfile(this.pidfile);
+    return p.state === 'locked' ? p.pid : null;
+  }
+
+  isRunning(): boolean {
+    return probePidfile(this.pidfile).state === 'locked';
+  }
+
+  async status(): Promise<ManagedStatus> {
+    const p = probePidfile(this.pidfile);
+    if (p.state === 'locked') {
+      const report = await rpcCall<ManagedStatus['report']>(this.socket, 'status', {}, 3_000).catch(() => undefined);
+      return { state: 'running', pid: p.pid, detail: report ? `phase ${report.phase}` : 'pidfile locked', ...(report && { report }) };
+    }
+    if (p.state === 'stale') return { state: 'stale', pid: p.pid, detail: `pidfile names pid ${p.pid}, which does not hold its lock` };
+    if (this.lastFailure) return { state: 'failed', pid: null, detail: this.lastFailure.message };
+    return { state: 'stopped', pid: null, detail: 'not running' };
+  }
+
+  /** Wait until a running daemon reports phase 'ready' (e.g. one started by someone else, or reloading). */
+  async waitReady(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.status();
+      if (s.state === 'running' && s.report?.phase === 'ready') return;
+      if (s.state !== 'running' && s.state !== 'stopped') throw new TaskdaemonError(`${this.name} is ${s.state}: ${s.detail}`, { code: 'ERR_NOT_READY' });
+      if (Date.now() > until) throw new TaskdaemonError(`${this.name} was not ready within ${timeoutMs} ms`, { code: 'ERR_NOT_READY' });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Reload through the control socket and return its recorded result. */
+  async reload(): Promise<ReloadResult> {
+    if (!this.isRunning()) throw new TaskdaemonError(`${this.name} is not running`, { exitCode: EXIT.NOT_RUNNING, code: 'ERR_NOT_RUNNING' });
+    return rpcCall<ReloadResult>(this.socket, 'reload', {}, 60_000);
+  }
+
+  /** Remove a stale pidfile and control socket left by a daemon that died. True if something was removed. */
+  cleanupStale(): boolean {
+    const p = probePidfile(this.pidfile);
+    if (p.state !== 'stale' && p.state !== 'empty') return false;
+    const removed = removeStalePidfile(this.pidfile);
+    if (removed) fs.rmSync(this.socket, { force: true });
+    return removed;
+  }
+}
