@@ -168,9 +168,11 @@ export function loadConfigFile(file: string): LoadedConfig {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     data = (require('smol-toml') as { parse(text: string): unknown }).parse(text);
   } catch (err) {
-    // smol-toml's message carries the line and column, and a caret under the spot.
-    const [first, ...rest] = (err as Error).message.split('\n');
-    throw configError([`${file}: invalid TOML: ${first}`, ...rest.filter((l) => l.trim())]);
+    // smol-toml's error knows the line and column, and its message shows the spot with a caret.
+    const e = err as Error & { line?: number; column?: number };
+    const [first, ...rest] = e.message.split('\n');
+    const where = e.line ? `line ${e.line}${e.column ? `, column ${e.column}` : ''}: ` : '';
+    throw configError([`${file}: invalid TOML: ${where}${first!.replace(/^Invalid TOML document: /, '')}`, ...rest.filter((l) => l.trim())]);
   }
   const errors = validate(data);
   if (errors.length) throw configError(describe(errors, data, file, (k) => k));

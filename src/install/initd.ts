@@ -39,6 +39,8 @@ export function renderInitScript(o: InstallInput): string {
 ### END INIT INFO
 
 PATH=/sbin:/usr/sbin:/bin:/usr/bin
+# A taskdaemon.toml in the caller's directory must not apply to the service.
+cd / || exit 1
 NAME=${o.name}
 NODE=${shWord(o.node)}
 TASKDAEMON=${shWord(o.bin)}
@@ -73,7 +75,7 @@ do_start() {
 	*) return 1 ;;
 	esac
 	# No --background: start-stop-daemon execs the CLI, whose exit code is ours.
-	# shellcheck disable=SC2086 # DAEMON_OPTS is a list of words
+	# shellcheck disable=SC2086,SC2016 # DAEMON_OPTS is a list of words; a $ in the arguments is literal
 	start-stop-daemon --start --quiet --pidfile "$PIDFILE" --exec "$NODE" -- \\
 		${words.join(' ')} >/dev/null
 }

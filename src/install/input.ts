@@ -26,7 +26,7 @@ export interface InstallInput {
   nofile?: number;
   /** WatchdogSec= of a Type=notify unit, in seconds; absent: no watchdog. */
   watchdogSec?: number;
-  /** Further taskdaemon flags, already in argv form (--log-format, --watch-config, --core, --nice, ...). */
+  /** Further taskdaemon flags, already in argv form (--log-format, --watch-config, --core, --nice, --health-port, ...). */
   extraFlags?: string[];
 }
 
@@ -68,6 +68,8 @@ function extraFlagsOf(o: ResolvedOptions): string[] {
     else flags.push('--core', l.hard < 0 ? 'unlimited' : String(l.hard));
   }
   if (o.nice !== null) flags.push('--nice', String(o.nice));
+  if (o.healthPort !== null) flags.push('--health-port', String(o.healthPort));
+  if (o.healthHost !== '127.0.0.1') flags.push('--health-host', o.healthHost);
   return flags;
 }
 

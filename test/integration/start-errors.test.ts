@@ -54,7 +54,8 @@ describe('start: failures leave nothing behind', () => {
     expect((await td(['start', PROBE, ...sb.flags, '--', sb.tag])).code).toBe(0);
     const pid = sb.readPid()!;
     process.kill(pid, 'SIGKILL');
-    await waitFor(() => !alive(pid), 5_000, 'the daemon to die');
+    // The lock, not the zombie main thread: node's other threads may still hold the files for a moment.
+    await waitFor(() => !alive(pid) && flockFree(sb.pidfile), 5_000, 'the daemon to die');
     const st = await td(['status', '--pidfile', sb.pidfile]);
     expect(st.code).toBe(1);
     expect(st.stdout).toContain(`names pid ${pid}`);

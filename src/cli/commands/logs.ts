@@ -4,13 +4,15 @@ import * as fs from 'node:fs';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
 import { follow, tailLines, type FollowEvent } from '../../logs/tail';
-import { defaultLogFile, validateName } from '../../paths';
+import { mergeConfig } from '../../config/load';
+import { defaultLogFile, nameFromEntry, validateName } from '../../paths';
+import { loadLayers } from '../shared';
 import { err } from '../output';
 
 export interface LogsFlags {
+  config?: string;
   name?: string;
   stdout?: string;
-  stderr?: boolean;
   lines: string;
   follow?: boolean;
   json?: boolean;
@@ -56,9 +58,13 @@ const NOTICE: { [e in FollowEvent]: (file: string) => string } = {
   truncated: (file) => `${file} was truncated; reading from its start`,
 };
 
+// --stdout, else the config file's (or TASKDAEMON_STDOUT's) log, else the name's default log.
 function logFile(nameArg: string | undefined, f: LogsFlags): string {
   if (f.stdout) return f.stdout;
-  const name = f.name ?? nameArg;
+  const layers = loadLayers(f.config);
+  const merged = mergeConfig(layers.file, layers.env, {});
+  const name = f.name ?? nameArg ?? merged.name ?? (merged.entry ? nameFromEntry(merged.entry) : undefined);
+  if (!f.name && !nameArg && merged.stdout) return merged.stdout;
   if (!name) throw new TaskdaemonError('which daemon? give its name or --stdout', { exitCode: EXIT.INVALID_ARGS, code: 'ERR_NO_TARGET' });
   return defaultLogFile(validateName(name));
 }

@@ -1,0 +1,98 @@
+// taskdaemon install systemd|initd: render a service file for the daemon, to
+// stdout or atomically to --output.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EXIT } from '../../exit-codes';
+import { TaskdaemonError } from '../../errors';
+import { parseDuration, resolveOptions, type DaemonOptions, type ResolvedOptions } from '../../options';
+import { installInputFrom, withSystemPaths } from '../../install/input';
+import { renderInitScript } from '../../install/initd';
+import { renderSystemdUnit, type UnitType } from '../../install/systemd';
+import { out } from '../output';
+import { daemonOptionsFromFlags, type DaemonFlags } from '../shared';
+
+export interface InstallFlags extends DaemonFlags {
+  output?: string;
+  type?: UnitType;
+  watchdog?: string;
+  force?: boolean;
+}
+
+const USAGE = 'usage: taskdaemon install systemd|initd <entry> [options] [-- args...]';
+
+function invalid(message: string, hint?: string): TaskdaemonError {
+  return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', ...(hint ? { hint } : {}) });
+}
+
+// "0" or "off": no watchdog; otherwise a duration, in seconds.
+function watchdogSeconds(value: string | undefined): number | undefined {
+  if (value === '0' || value === 'off') return undefined;
+  return parseDuration(value ?? '30', '--watchdog') / 1000;
+}
+
+// Rendering a unit with --user needs no root: the names are checked, the ids are not used.
+function resolveForService(o: DaemonOptions): ResolvedOptions {
+  try {
+    return resolveOptions(o);
+  } catch (e) {
+    if (!(e instanceof TaskdaemonError && e.code === 'ERR_NEEDS_ROOT')) throw e;
+    const { user: _user, group: _group, ...rest } = o;
+    return resolveOptions(rest);
+  }
+}
+
+// Temp file and rename: a reader never sees half a file. Without --force, link()
+// puts it in place only if nothing is there, with no window for a race.
+function writeAtomically(file: string, text: string, mode: number, force: boolean): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
+  try {
+    try {
+      fs.writeSync(fd, text);
+      fs.fchmodSync(fd, mode); // exactly this mode, whatever the umask
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (force) {
+      fs.renameSync(tmp, file);
+      return;
+    }
+    try {
+      fs.linkSync(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      throw new TaskdaemonError(`${file} exists`, { exitCode: EXIT.FAILURE, code: 'ERR_OUTPUT_EXISTS', hint: 'add --force to overwrite it' });
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+export async function installCommand(kind: string | undefined, entry: string | undefined, args: string[], f: InstallFlags): Promise<number> {
+  if (kind !== 'systemd' && kind !== 'initd') {
+    throw invalid(kind ? `unknown service kind '${kind}': expected systemd or initd` : 'which kind of service file? systemd or initd', USAGE);
+  }
+  const type = f.type ?? 'forking';
+  if (type !== 'forking' && type !== 'notify') throw invalid(`invalid --type '${String(type)}': expected forking or notify`);
+  const flags = daemonOptionsFromFlags(entry, args, f);
+  const o = resolveForService(withSystemPaths(flags));
+  const input = installInputFrom(o, { ...(flags.user && { user: flags.user }), ...(flags.group && { group: flags.group }) });
+  let text: string;
+  if (kind === 'systemd') {
+    const watchdogSec = type === 'notify' ? watchdogSeconds(f.watchdog) : undefined;
+    if (watchdogSec !== undefined) input.watchdogSec = watchdogSec;
+    text = renderSystemdUnit(input, type);
+  } else {
+    text = renderInitScript(input);
+  }
+  if (!f.output) {
+    fs.writeSync(1, text);
+    return EXIT.OK;
+  }
+  const file = path.resolve(f.output);
+  const mode = kind === 'initd' ? 0o755 : 0o644;
+  writeAtomically(file, text, mode, f.force === true);
+  out(`wrote ${file}`);
+  return EXIT.OK;
+}
