@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { findConfigFile, loadConfigFile, loadEnvOverrides, mergeConfig, type ConfigOptions } from '../config/load';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options';
 
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 // Options of `start` and `run` (DESIGN.md §5).
@@ -145,8 +145,9 @@ export function resolveDaemon(entry: string | undefined, args: string[], f: Daem
   } catch (e) {
     if (!(e instanceof TaskdaemonError) || !e.key || e.exitCode !== EXIT.INVALID_ARGS) throw e;
     const key = camel(e.key);
-    if (key in flags) throw e;
-    const source = key in layers.env ? 'environment' : layers.configFile ?? 'config';
+    // Only a value that came from the file or the environment is a configuration error.
+    const source = key in flags ? null : key in layers.env ? 'environment' : key in layers.file ? layers.configFile : null;
+    if (!source) throw e;
     throw new TaskdaemonError(`${source}: ${e.message}`, { exitCode: EXIT.NOT_CONFIGURED, code: 'ERR_BAD_CONFIG', key: e.key, ...(e.hint && { hint: e.hint }) });
   }
 }

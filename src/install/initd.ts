@@ -84,7 +84,9 @@ do_start() {
 do_stop() {
 	# Without node nothing can match --exec: there is nothing of ours to stop.
 	[ -x "$NODE" ] || return 0
-	start-stop-daemon --stop --quiet --oknodo --retry "$STOP_RETRY" --remove-pidfile --pidfile "$PIDFILE" --exec "$NODE" || return 1
+	# No --remove-pidfile: the daemon removes (or, having dropped root, empties) its own,
+	# and it would also delete the pidfile of a daemon that --exec failed to recognise.
+	start-stop-daemon --stop --quiet --oknodo --retry "$STOP_RETRY" --pidfile "$PIDFILE" --exec "$NODE" || return 1
 }
 
 # 0: SIGHUP sent (the daemon validates the new config and keeps the old one on error); 7: not running.

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
-import { logFiles, optionFlags, stopSeconds, type InstallInput } from './input';
+import { logFiles, optionFlags, stopSeconds, systemPaths, type InstallInput } from './input';
 
 export type UnitType = 'forking' | 'notify';
 
@@ -79,7 +79,8 @@ const TMP_DIRS = ['/tmp', '/var/tmp'];
 
 export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   const mode = kind === 'forking' ? 'start' : 'run';
-  for (const v of [o.entry, o.node, o.bin, o.pidfile]) refuseControlChars(v);
+  // Paths go into settings and comments where no escape exists for a newline.
+  for (const v of [o.entry, o.node, o.bin, o.pidfile, o.cwd, o.stdout, o.stderr, o.stateFile ?? '']) refuseControlChars(v);
 
   // Directories the daemon writes to. The CLI creates missing ones itself, but
   // under ProtectSystem=strict their parents are read-only, and ReadWritePaths=
@@ -87,7 +88,7 @@ export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   // them first, unsandboxed ("+"), as root would. The default state directory is
   // 0700 like the one `start` makes (it then hands it to --user).
   const stateDir = o.stateFile ? path.dirname(o.stateFile) : null;
-  const defaultStateDir = stateDir === `/var/lib/taskdaemon/${o.name}`;
+  const defaultStateDir = o.stateFile === systemPaths(o.name).stateFile;
   const writable = unique([
     ...(kind === 'forking' ? [path.dirname(o.pidfile)] : []),
     ...logFiles(o, mode).map((f) => path.dirname(f)),

@@ -32,9 +32,10 @@ describe('status', () => {
     const pid = await startProbe(sb);
     const running = await td(['status', '--pidfile', sb.pidfile, '--name', sb.name]);
     expect(running.code).toBe(0);
-    expect(running.stdout).toBe(`${sb.name} is running (pid ${pid})\n`);
+    expect(running.stdout.split('\n')[0]).toBe(`${sb.name} is running (pid ${pid})`);
+    expect(running.stdout).toMatch(/\n  phase ready, up \d+s, 0 in flight, health ok\n/);
     const j = await td(['status', '--pidfile', sb.pidfile, '--name', sb.name, '--json']);
-    expect(JSON.parse(j.stdout)).toEqual({ name: sb.name, state: 'running', pid, pidfile: sb.pidfile });
+    expect(JSON.parse(j.stdout)).toMatchObject({ name: sb.name, state: 'running', pid, pidfile: sb.pidfile, daemon: { pid, phase: 'ready' } });
     expect((await td(['stop', '--pidfile', sb.pidfile])).code).toBe(0);
     expect((await td(['status', '--pidfile', sb.pidfile])).code).toBe(3);
   });
