@@ -1,5 +1,7 @@
 // `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only a
 // process that holds the pidfile open while its lock is held is ever signalled.
+import * as fs from 'node:fs';
+import { controlSocketPath } from './rpc-client';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { holdsFile, probePidfile, removeStalePidfile } from '../pidfile';
@@ -46,8 +48,8 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
   const p = probePidfile(o.pidfile);
   if (p.state === 'missing' || p.state === 'empty') return { state: 'not-running', stalePid: null };
   if (p.state === 'stale') {
-    // Its pid is never trusted; the file is just cleaned up.
-    removeStalePidfile(o.pidfile);
+    // Its pid is never trusted; the files are just cleaned up.
+    if (removeStalePidfile(o.pidfile)) fs.rmSync(controlSocketPath(o.pidfile), { force: true });
     return { state: 'not-running', stalePid: p.pid };
   }
   if (p.pid === null) {
@@ -68,7 +70,8 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
   if (result === 'survived') {
     throw new TaskdaemonError(`pid ${pid} is still running at the end of the stop schedule`, { code: 'ERR_STOP_FAILED' });
   }
-  // A killed daemon could not clean up; one that dropped root could only empty it.
-  removeStalePidfile(o.pidfile);
+  // A killed daemon could not clean up; one that dropped root could only empty
+  // its pidfile and could not remove its root-made control socket.
+  if (removeStalePidfile(o.pidfile) || !fs.existsSync(o.pidfile)) fs.rmSync(controlSocketPath(o.pidfile), { force: true });
   return { state: 'stopped', pid, how: result };
 }

@@ -9,7 +9,8 @@ import { installInputFrom, withSystemPaths } from '../../install/input';
 import { renderInitScript } from '../../install/initd';
 import { renderSystemdUnit, type UnitType } from '../../install/systemd';
 import { out } from '../output';
-import { daemonOptionsFromFlags, type DaemonFlags } from '../shared';
+import { mergeConfig } from '../../config/load';
+import { daemonOptionsFromFlags, loadLayers, type DaemonFlags } from '../shared';
 
 export interface InstallFlags extends DaemonFlags {
   output?: string;
@@ -75,7 +76,9 @@ export async function installCommand(kind: string | undefined, entry: string | u
   }
   const type = f.type ?? 'forking';
   if (type !== 'forking' && type !== 'notify') throw invalid(`invalid --type '${String(type)}': expected forking or notify`);
-  const flags = daemonOptionsFromFlags(entry, args, f);
+  // The unit captures the effective configuration (file < environment < flags) as explicit flags.
+  const layers = loadLayers(f.config);
+  const flags = mergeConfig(layers.file, layers.env, daemonOptionsFromFlags(entry, args, f)) as DaemonOptions;
   const o = resolveForService(withSystemPaths(flags));
   const input = installInputFrom(o, { ...(flags.user && { user: flags.user }), ...(flags.group && { group: flags.group }) });
   let text: string;
