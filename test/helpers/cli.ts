@@ -58,6 +58,22 @@ export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 export const AS_NOBODY = NOBODY;
 
+// node_modules/<dep> for every runtime dependency, and theirs (what `npm install --omit=dev` would bring).
+function runtimeModules(): string[] {
+  const seen = new Set<string>();
+  const visit = (pkgJson: string): void => {
+    const deps = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { dependencies?: { [k: string]: string } }).dependencies ?? {};
+    for (const dep of Object.keys(deps)) {
+      const dir = path.join('node_modules', dep);
+      if (seen.has(dir) || !fs.existsSync(path.join(ROOT, dir, 'package.json'))) continue;
+      seen.add(dir);
+      visit(path.join(ROOT, dir, 'package.json'));
+    }
+  };
+  visit(path.join(ROOT, 'package.json'));
+  return [...seen];
+}
+
 export interface ReadableInstall {
   root: string;
   bin: string;
@@ -86,7 +102,7 @@ export function nobodyReadable(): ReadableInstall {
   if (can('-r', path.join(ROOT, 'dist', 'runtime', 'boot.js'))) return (readable = { root: ROOT, bin: BIN, fixtures: FIXTURES, node });
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'td-pkg-'));
   fs.chmodSync(copy, 0o755);
-  for (const part of ['package.json', 'bin', 'dist', 'build/Release/taskdaemon.node', 'prebuilds', 'node_modules/node-gyp-build', 'node_modules/commander', 'test/fixtures']) {
+  for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'prebuilds', 'test/fixtures', ...runtimeModules()]) {
     if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
   }
   process.on('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
