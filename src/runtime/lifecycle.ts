@@ -206,8 +206,9 @@ export class Lifecycle {
       this.notifyFailure(`stopped by ${this.stopSignal} before it was ready`);
       return this.shutdown(this.stopSignal);
     }
-    this.markReady();
+    // Watching begins before readiness: a change from then on is never missed (it waits for ready).
     if (this.o.watchConfig) this.watcher = watchConfig(this.o.watchConfig, () => this.requestReload('config change'), this.log);
+    this.markReady();
     // While run() is pending the daemon is alive, even if run() only awaits ctx.signal.
     const keepAlive = def.run ? setInterval(() => {}, 2 ** 30) : undefined;
     this.runPromise = Promise.resolve()
