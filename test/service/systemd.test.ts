@@ -95,5 +95,97 @@ function spawnWait(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-void net;
-void once;
+async function until(test: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe.skipIf(why !== null)('Type=notify and socket activation under a real systemd', () => {
+  beforeAll(async () => {
+    sd = new SystemdHarness(process.execPath, BIN);
+    await sd.boot();
+    for (const f of fs.readdirSync(path.join(ROOT, 'systemd'))) sd.write(`/etc/systemd/system/${f}`, fs.readFileSync(path.join(ROOT, 'systemd', f), 'utf8'));
+    expect(sd.systemctl('daemon-reload').code).toBe(0);
+  }, 60_000);
+
+  afterAll(async () => {
+    await sd?.teardown();
+    expect(fs.existsSync(sd.cgroupPath)).toBe(false);
+  }, 30_000);
+
+  it('READY after init, STATUS in systemctl show, reload with RELOADING=1 then READY=1, clean stop', async () => {
+    const name = 'notify1';
+    const cfg = appConfig(name, { version: 1 });
+    configure('taskdaemon-notify', name, `entry = "${APP}"\nargs = ["--config=${cfg}"]\nstate_file = false\n`);
+    const unit = `taskdaemon-notify@${name}.service`;
+    const start = sd.systemctl('start', unit);
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    expect(sd.show(unit, 'ActiveState')).toBe('active');
+    expect(sd.show(unit, 'StatusText')).toBe('ready');
+    const mainPid = Number(sd.show(unit, 'MainPID'));
+    expect(procCmdline(mainPid)).toMatch(/taskdaemon run --name notify1 --no-pidfile/); // no fork: the CLI is the daemon
+    expect(sd.journal(unit)).toContain(`ready pid ${mainPid}`);
+
+    sd.write(cfg, JSON.stringify({ version: 2 }));
+    expect(sd.systemctl('reload', unit).code).toBe(0);
+    // systemctl reload returned after READY=1: the result is already there.
+    expect(sd.show(unit, 'StatusText')).toBe('ready (reload 1 applied)');
+    expect(sd.journal(unit)).toContain('app-reload version 1 -> 2');
+    sd.write(cfg, JSON.stringify({ version: 3, valid: false }));
+    expect(sd.systemctl('reload', unit).code).toBe(0);
+    expect(sd.show(unit, 'StatusText')).toBe('ready (reload 2 rejected: config rejected: version 3 is marked invalid)');
+    expect(sd.show(unit, 'ActiveState')).toBe('active');
+
+    expect(sd.systemctl('stop', unit).code).toBe(0);
+    expect(sd.journal(unit)).toContain('stopped exit 0');
+    expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+  });
+
+  it('watchdog: a daemon whose event loop blocks is killed and restarted by systemd', async () => {
+    const name = 'notify2';
+    const cfg = appConfig(name, { version: 1 });
+    configure('taskdaemon-notify', name, `entry = "${APP}"\nargs = ["--config=${cfg}"]\nstate_file = false\n`, 'WatchdogSec=2s\nWatchdogSignal=SIGKILL');
+    const unit = `taskdaemon-notify@${name}.service`;
+    expect(sd.systemctl('start', unit).code).toBe(0);
+    const first = Number(sd.show(unit, 'MainPID'));
+    const port = Number(/listening port (\d+)/.exec(sd.journal(unit))![1]);
+    // Healthy pings keep it alive well past the watchdog interval.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(Number(sd.show(unit, 'MainPID'))).toBe(first);
+    // Now block the event loop for longer than WatchdogSec.
+    fetch(`http://127.0.0.1:${port}/block?ms=20000`).catch(() => {});
+    await until(() => sd.show(unit, 'NRestarts') === '1' && sd.show(unit, 'ActiveState') === 'active', 'the watchdog restart');
+    expect(Number(sd.show(unit, 'MainPID'))).not.toBe(first);
+    expect(sd.sd(['journalctl', '--no-pager', '-u', unit]).stdout).toMatch(/[Ww]atchdog timeout/);
+    expect(sd.systemctl('stop', unit).code).toBe(0);
+  });
+
+  it('socket activation: the first connection starts the service and is served', async () => {
+    const name = 'sock1';
+    const port = await freePort();
+    configure('taskdaemon-notify', name, `entry = "${path.join(ROOT, 'examples', 'http-server.js')}"\nstate_file = false\n`);
+    sd.write(`/etc/systemd/system/taskdaemon-notify@${name}.socket.d/test.conf`, `[Socket]\nListenStream=\nListenStream=127.0.0.1:${port}\n`);
+    expect(sd.systemctl('daemon-reload').code).toBe(0);
+    expect(sd.systemctl('start', `taskdaemon-notify@${name}.socket`).code).toBe(0);
+    const unit = `taskdaemon-notify@${name}.service`;
+    expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+    const body = JSON.parse(await (await fetch(`http://127.0.0.1:${port}/first`)).text());
+    expect(body).toMatchObject({ name, url: '/first', requests: 1 });
+    expect(sd.show(unit, 'ActiveState')).toBe('active');
+    expect(body.pid).toBe(Number(sd.show(unit, 'MainPID')));
+    expect(sd.journal(unit)).toContain('listening socket-activated fd 3 (http)');
+    expect(sd.systemctl('stop', unit, `taskdaemon-notify@${name}.socket`).code).toBe(0);
+  });
+});
