@@ -76,6 +76,7 @@ describe.skipIf(why !== null)('shipped units under a real systemd', () => {
     expect(log()).toContain('app-shutdown closed');
     expect(log()).toContain('stopped exit 0');
     expect(sd.sd(['test', '-e', `/proc/${mainPid}`]).code).not.toBe(0);
+    expect(sd.sd(['pgrep', '-f', `${name}.json`]).code).not.toBe(0); // no process of it anywhere
     expect(sd.sd(['test', '-e', `/run/taskdaemon/${name}.pid`]).code).not.toBe(0);
   });
 
