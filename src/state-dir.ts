@@ -3,15 +3,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedOptions } from './options';
 
-// The state file's directory must be writable by the daemon's user: the
-// default per-daemon directory is created for it (mode 0700, like systemd's
-// StateDirectory=); a --state-file elsewhere is the operator's to prepare.
+// A daemon that keeps its ids creates its state directory itself, on the
+// first save. One that drops to another user could not (the parent is root's),
+// so the default per-daemon directory is made for it here, mode 0700 and owned
+// by it, like systemd's StateDirectory=. A --state-file elsewhere is the
+// operator's to prepare.
 export function prepareStateDir(o: ResolvedOptions): void {
-  if (!o.stateFile) return;
+  const c = o.credentials;
+  if (!o.stateFile || !o.stateDirIsDefault || !c || c.uid < 0) return;
   const dir = path.dirname(o.stateFile);
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
-  if (!o.stateDirIsDefault) return;
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const c = o.credentials;
-  if (c && c.uid >= 0) fs.chownSync(dir, c.uid, c.gid >= 0 ? c.gid : -1);
+  fs.chownSync(dir, c.uid, c.gid >= 0 ? c.gid : -1);
 }

@@ -41,6 +41,7 @@ export class StateStore {
   save(state: State): void {
     if (!this.existed && Object.keys(state).length === 0) return; // nothing to keep: no file
     const dir = path.dirname(this.file);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // first save of a daemon that kept its ids
     const tmp = path.join(dir, `.${path.basename(this.file)}.${process.pid}.tmp`);
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
     try {

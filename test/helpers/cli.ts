@@ -1,7 +1,5 @@
 // Runs the real `taskdaemon` CLI as a child process and collects its result.
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -58,22 +56,6 @@ export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 export const AS_NOBODY = NOBODY;
 
-// node_modules/<dep> for every runtime dependency, and theirs (what `npm install --omit=dev` would bring).
-function runtimeModules(): string[] {
-  const seen = new Set<string>();
-  const visit = (pkgJson: string): void => {
-    const deps = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { dependencies?: { [k: string]: string } }).dependencies ?? {};
-    for (const dep of Object.keys(deps)) {
-      const dir = path.join('node_modules', dep);
-      if (seen.has(dir) || !fs.existsSync(path.join(ROOT, dir, 'package.json'))) continue;
-      seen.add(dir);
-      visit(path.join(ROOT, dir, 'package.json'));
-    }
-  };
-  visit(path.join(ROOT, 'package.json'));
-  return [...seen];
-}
-
 export interface ReadableInstall {
   root: string;
   bin: string;
@@ -81,30 +63,13 @@ export interface ReadableInstall {
   /** The node binary to run the CLI with: the daemon execs the same one. */
   node: string;
 }
-let readable: ReadableInstall | undefined;
 
-// A daemon that drops to nobody must be able to read its own code. When the
-// checkout sits below a private directory (mktemp -d is 0700), tests that
-// drop privileges use a world-readable copy of the installed package instead.
+// A daemon that drops to nobody must be able to read its own code, and exec
+// node. test/helpers/global-setup.ts checks that once per run and, when the
+// checkout (or node) is below a private directory (mktemp -d is 0700), makes a
+// world-readable copy for the tests that drop privileges, removed at the end.
 export function nobodyReadable(): ReadableInstall {
-  if (readable) return readable;
-  const can = (test: string, file: string): boolean => spawnSync(NOBODY[0]!, [...NOBODY.slice(1), 'test', test, file]).status === 0;
-  // The same holds for node itself (CI installs Node 24 inside the checkout).
-  let node = process.execPath;
-  if (!can('-x', node)) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'td-node-'));
-    fs.chmodSync(dir, 0o755);
-    node = path.join(dir, 'node');
-    fs.copyFileSync(process.execPath, node);
-    fs.chmodSync(node, 0o755);
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  }
-  if (can('-r', path.join(ROOT, 'dist', 'runtime', 'boot.js'))) return (readable = { root: ROOT, bin: BIN, fixtures: FIXTURES, node });
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'td-pkg-'));
-  fs.chmodSync(copy, 0o755);
-  for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'prebuilds', 'test/fixtures', ...runtimeModules()]) {
-    if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
-  }
-  process.on('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
-  return (readable = { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures'), node });
+  const raw = process.env.TD_TEST_READABLE;
+  if (!raw) throw new Error('nobodyReadable(): global setup did not run');
+  return JSON.parse(raw) as ReadableInstall;
 }

@@ -1,13 +1,64 @@
-// Tests run the real CLI from dist/: build it (TypeScript and the compiled
-// config validator) once before any test file.
-import { execFileSync } from 'node:child_process';
+// Before any test file: build the CLI the tests run (TypeScript and the
+// compiled config validator), and make sure nobody can read a copy of it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
-export default function setup(): void {
-  const root = path.resolve(__dirname, '..', '..');
-  const run = (args: string[]): void => {
-    execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+const ROOT = path.resolve(__dirname, '..', '..');
+const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+// node_modules/<dep> for every runtime dependency, and theirs (what `npm install --omit=dev` would bring).
+function runtimeModules(): string[] {
+  const seen = new Set<string>();
+  const visit = (pkgJson: string): void => {
+    const deps = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { dependencies?: { [k: string]: string } }).dependencies ?? {};
+    for (const dep of Object.keys(deps)) {
+      const dir = path.join('node_modules', dep);
+      if (seen.has(dir) || !fs.existsSync(path.join(ROOT, dir, 'package.json'))) continue;
+      seen.add(dir);
+      visit(path.join(ROOT, dir, 'package.json'));
+    }
   };
-  run([path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
-  run([path.join(root, 'scripts', 'compile-schema.js')]);
+  visit(path.join(ROOT, 'package.json'));
+  return [...seen];
+}
+
+// Returns the paths the privilege-drop tests use, and what to remove afterwards.
+function readableInstall(): { install: { root: string; bin: string; fixtures: string; node: string }; made: string[] } {
+  const can = (test: string, file: string): boolean => process.geteuid?.() !== 0 || spawnSync(NOBODY[0]!, [...NOBODY.slice(1), 'test', test, file]).status === 0;
+  const made: string[] = [];
+  let node = process.execPath;
+  if (!can('-x', node)) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'td-node-'));
+    made.push(dir);
+    fs.chmodSync(dir, 0o755);
+    node = path.join(dir, 'node');
+    fs.copyFileSync(process.execPath, node);
+    fs.chmodSync(node, 0o755);
+  }
+  if (can('-r', path.join(ROOT, 'dist', 'runtime', 'boot.js'))) {
+    return { install: { root: ROOT, bin: path.join(ROOT, 'bin', 'taskdaemon.js'), fixtures: path.join(ROOT, 'test', 'fixtures'), node }, made };
+  }
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'td-pkg-'));
+  made.push(copy);
+  fs.chmodSync(copy, 0o755);
+  for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'prebuilds', 'test/fixtures', ...runtimeModules()]) {
+    if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
+  }
+  return { install: { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures'), node }, made };
+}
+
+export default function setup(): () => void {
+  const run = (args: string[]): void => {
+    execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  };
+  run([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  run([path.join(ROOT, 'scripts', 'compile-schema.js')]);
+  const { install, made } = readableInstall();
+  // Test workers are forked after this and inherit it.
+  process.env.TD_TEST_READABLE = JSON.stringify(install);
+  return () => {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  };
 }

@@ -59,7 +59,7 @@ describe('run (foreground)', () => {
   it.skipIf(!isRoot)('drops privileges in-process with --user', async () => {
     sb = sandbox();
     const pkg = nobodyReadable();
-    const { child, stderr } = runForeground([path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', sb.pidfile, '--user', 'nobody', '--', sb.tag], pkg.bin, pkg.node);
+    const { child, stderr } = runForeground([path.join(pkg.fixtures, 'probe.js'), '--name', sb.name, '--pidfile', sb.pidfile, '--no-state-file', '--user', 'nobody', '--', sb.tag], pkg.bin, pkg.node);
     await waitFor(() => stderr().includes(' ready '), 10_000, 'readiness');
     const s = procStatus(child.pid!);
     expect(s.Uid!.split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);

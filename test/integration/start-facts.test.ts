@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
-import { flockFree, procFds, procStat, procStatus } from '../helpers/proc';
+import { flockFree, procFds, procStat, procStatus, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const PROBE = path.join(FIXTURES, 'probe.js');
@@ -70,8 +70,12 @@ describe('start: the daemon process', () => {
     const marker = JSON.parse(environ.find((e) => e.startsWith('__TASKDAEMON_BOOT='))!.split('=').slice(1).join('='));
     const fds = procFds(pid);
     expect(fds.get(marker.lockFd)).toBe(sb.pidfile);
-    const pipes = [...fds.values()].filter((t) => t.startsWith('pipe:'));
-    expect(pipes.filter((p) => pipes.indexOf(p) === pipes.lastIndexOf(p))).toEqual([]);
+    // The daemon closes it right after writing READY=1, which `start` may see first: allow it a moment.
+    const lonePipes = (): string[] => {
+      const pipes = [...procFds(pid).values()].filter((t) => t.startsWith('pipe:'));
+      return pipes.filter((p) => pipes.indexOf(p) === pipes.lastIndexOf(p));
+    };
+    await waitFor(() => lonePipes().length === 0, 5_000, 'the readiness pipe to close');
     // The marker variable is gone from the program's environment.
     expect(sb.readLog()).not.toContain('__TASKDAEMON_BOOT');
   });

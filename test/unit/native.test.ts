@@ -29,7 +29,8 @@ describe('native errors', () => {
 
   it('two open file descriptions of one file exclude each other', () => {
     const n = native();
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'td-unit-')), 'lock');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'td-unit-'));
+    const file = path.join(dir, 'lock');
     const a = fs.openSync(file, 'w');
     const b = fs.openSync(file, 'r');
     try {
@@ -40,6 +41,7 @@ describe('native errors', () => {
     } finally {
       fs.closeSync(a);
       fs.closeSync(b);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
