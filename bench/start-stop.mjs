@@ -138,6 +138,14 @@ function rssMb(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+// Memory only this process holds (anonymous and private pages); RSS also counts
+// the node binary's shared, clean code pages, which every node process shares.
+function privateMb(pid) {
+  const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? NaN);
+  return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+}
+
 async function assertPortFree(port) {
   if (await tryConnect(port)) throw new Error(`port ${port} already answers: a stray server?`);
 }
@@ -198,7 +206,7 @@ function later(promise) {
 
 async function measureRss(pid) {
   await sleep(RSS_SETTLE_MS);
-  return rssMb(pid);
+  return { rss: rssMb(pid), priv: privateMb(pid) };
 }
 
 function makeVariants(ctx) {
@@ -216,7 +224,7 @@ function makeVariants(ctx) {
     const start = run(NODE, [CLI, 'start', EXAMPLE, '--name', 'bench-td', '--pidfile', pidfile,
       '--stdout', path.join(dir, 'td.log'), '--', '--port', String(port)], { env });
     const pid = await trackedPid(pidfile, Promise.all([start, portP]));
-    const r = { start: (await start).ms, port: await portP, rss: await measureRss(pid) };
+    const r = { start: (await start).ms, port: await portP, ...(await measureRss(pid)) };
     const s0 = now();
     const exitP = later(waitForExit(pid, s0));
     r.stop = (await run(NODE, [CLI, 'stop', '--pidfile', pidfile], { env })).ms;
@@ -234,7 +242,7 @@ function makeVariants(ctx) {
     const start = run(ssd, ['--start', '--background', ...extra, '--make-pidfile', '--pidfile', pidfile,
       '--exec', NODE, '--', plainApp, String(port)], { env });
     const pid = await trackedPid(pidfile, Promise.all([start, portP]));
-    const r = { start: (await start).ms, port: await portP, rss: await measureRss(pid) };
+    const r = { start: (await start).ms, port: await portP, ...(await measureRss(pid)) };
     const s0 = now();
     const exitP = later(waitForExit(pid, s0));
     r.stop = (await run(ssd, ['--stop', '--pidfile', pidfile, '--retry', 'TERM/30/KILL/5', '--remove-pidfile'], { env })).ms;
@@ -249,7 +257,7 @@ function makeVariants(ctx) {
     const child = spawn(NODE, [plainApp, String(port)], { env, detached: true, stdio: 'ignore' });
     track(child.pid);
     const exited = new Promise((r) => child.once('exit', r));
-    const r = { port: await waitForPort(port, t0), rss: await measureRss(child.pid) };
+    const r = { port: await waitForPort(port, t0), ...(await measureRss(child.pid)) };
     child.kill('SIGTERM');
     await exited;
     return r;
@@ -306,12 +314,13 @@ function printTable(rows, floorMedian) {
 }
 
 function printRss(res) {
-  const med = (k) => (res[k]?.rss.length ? summarize(res[k].rss).median : NaN);
-  const plain = med('plain');
-  console.log(`\n${'RSS after ready (VmRSS, median)'.padEnd(44)}${'MB'.padStart(8)}${'Δ plain'.padStart(8)}`);
+  const med = (k, f) => (res[k]?.[f]?.length ? summarize(res[k][f]).median : NaN);
+  console.log(`\n${'memory after ready (median, MB)'.padEnd(44)}${'VmRSS'.padStart(8)}${'Δ plain'.padStart(8)}${'private'.padStart(9)}${'Δ plain'.padStart(8)}`);
   for (const [k, label] of [['plain', 'plain app, `node app.js`'], ['taskdaemon', 'taskdaemon daemon (examples/http-server.js)'],
     ['ssd', 'plain app under start-stop-daemon']]) {
-    if (res[k]?.rss.length) console.log(`${label.padEnd(44)}${fmt(med(k))}${fmt(med(k) - plain)}`);
+    if (res[k]?.rss?.length) {
+      console.log(`${label.padEnd(44)}${fmt(med(k, 'rss'))}${fmt(med(k, 'rss') - med('plain', 'rss'))} ${fmt(med(k, 'priv'))}${fmt(med(k, 'priv') - med('plain', 'priv'))}`);
+    }
   }
 }
 

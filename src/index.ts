@@ -5,6 +5,7 @@
 import type * as Control from './control/stop-status';
 import type * as Daemonize from './daemonize';
 import type * as Options from './options';
+import type * as Manager from './manager';
 
 export { defineDaemon, ready } from './runtime/define';
 export type { DaemonContext, DaemonDefinition, DaemonState } from './runtime/define';
@@ -13,7 +14,15 @@ export type { StartResult } from './daemonize';
 export type { DaemonStatus, StopOptions, StopResult } from './control/stop-status';
 export type { DaemonOptions, ResolvedOptions } from './options';
 export { TaskdaemonError } from './errors';
-export { DaemonManager, type ManagerOptions, type ManagedState, type ManagedStatus } from './manager';
+export type { ManagerOptions, ManagedState, ManagedStatus } from './manager';
+
+/** Start, stop, reload and inspect a daemon from code (see README, "The library API"). */
+export declare const DaemonManager: typeof Manager.DaemonManager;
+// Loaded on first use, like the functions above: a daemon importing defineDaemon does not pay for it.
+Object.defineProperty(module.exports, 'DaemonManager', {
+  enumerable: true,
+  get: () => (require('./manager') as typeof Manager).DaemonManager,
+});
 export type { ReloadResult, HealthReport } from './runtime/define';
 export type { ListenFd } from './runtime/listen-fds';
 export { EXIT, STATUS_EXIT } from './exit-codes';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { releasePidfile, type LockedPidfile } from '../pidfile';
 import { sendRecord } from '../readiness';
-import { watchConfig, type Watcher } from './config-watch';
+import type * as ConfigWatch from './config-watch';
 import {
   installRuntimeHooks,
   isDaemonDefinition,
@@ -18,16 +18,36 @@ import {
   type HealthReport,
   type ReloadResult,
 } from './define';
-import { takeListenFds, type ListenFd } from './listen-fds';
-import { reopenLogs } from './log-reopen';
+import type * as ListenFds from './listen-fds';
+import type * as LogReopen from './log-reopen';
 import { createLogger, type LogFormat, type Logger } from './logger';
-import { monotonicUsec, notifierFromEnv, type Notifier, type NotifyFields } from './notify';
+import type * as Notify from './notify';
 import { StateStore, type State } from './state-store';
-import { controlMethods } from './control-methods';
-import { startHealthServer } from './health-http';
-import { statusReport, type StatusReport } from './status-report';
+import type * as ControlMethods from './control-methods';
+import type * as HealthHttp from './health-http';
+import type * as Status from './status-report';
 import { VERSION } from '../version';
-import { startRpcServer } from '../control/rpc-server';
+import type * as RpcServer from '../control/rpc-server';
+
+// Features a daemon may not use load when first needed: every module a daemon
+// loads stays in its memory for its whole life (bench/: RSS over the bare app).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  configWatch: () => require('./config-watch') as typeof ConfigWatch,
+  listenFds: () => require('./listen-fds') as typeof ListenFds,
+  logReopen: () => require('./log-reopen') as typeof LogReopen,
+  notify: () => require('./notify') as typeof Notify,
+  controlMethods: () => require('./control-methods') as typeof ControlMethods,
+  healthHttp: () => require('./health-http') as typeof HealthHttp,
+  status: () => require('./status-report') as typeof Status,
+  rpcServer: () => require('../control/rpc-server') as typeof RpcServer,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+type Watcher = ConfigWatch.Watcher;
+type ListenFd = ListenFds.ListenFd;
+type Notifier = Notify.Notifier;
+type NotifyFields = Notify.NotifyFields;
+type StatusReport = Status.StatusReport;
 
 export interface LifecycleOptions {
   name: string;
@@ -117,8 +137,8 @@ export class Lifecycle {
     this.log = createLogger(o.logFormat);
     this.store = o.stateFile ? new StateStore(o.stateFile, this.log) : null;
     // The service manager's variables belong to this process, not to the program's children.
-    this.notifier = o.mode === 'foreground' ? notifierFromEnv(this.log) : null;
-    this.listenFds = o.mode === 'foreground' ? takeListenFds() : [];
+    this.notifier = o.mode === 'foreground' && process.env.NOTIFY_SOCKET ? lazy.notify().notifierFromEnv(this.log) : null;
+    this.listenFds = o.mode === 'foreground' && process.env.LISTEN_FDS ? lazy.listenFds().takeListenFds() : [];
     const self = this;
     this.ctx = {
       name: o.name,
@@ -164,10 +184,10 @@ export class Lifecycle {
     installRuntimeHooks({ ready: () => this.markReady() });
     this.log.info('starting', `${this.o.name} ${this.o.entry} (node ${process.version}, ${this.o.mode})`);
     // Both answer from the first moment, so `status` and /ready see "starting".
-    if (this.o.controlFd >= 0) startRpcServer(this.o.controlFd, controlMethods(this), this.log);
+    if (this.o.controlFd >= 0) lazy.rpcServer().startRpcServer(this.o.controlFd, lazy.controlMethods().controlMethods(this), this.log);
     if (this.o.healthPort !== null) {
       try {
-        await startHealthServer(this, this.o.healthPort, this.o.healthHost);
+        await lazy.healthHttp().startHealthServer(this, this.o.healthPort, this.o.healthHost);
       } catch (err) {
         return this.fail('health', err);
       }
@@ -207,7 +227,7 @@ export class Lifecycle {
       return this.shutdown(this.stopSignal);
     }
     // Watching begins before readiness: a change from then on is never missed (it waits for ready).
-    if (this.o.watchConfig) this.watcher = watchConfig(this.o.watchConfig, () => this.requestReload('config change'), this.log);
+    if (this.o.watchConfig) this.watcher = lazy.configWatch().watchConfig(this.o.watchConfig, () => this.requestReload('config change'), this.log);
     this.markReady();
     // While run() is pending the daemon is alive, even if run() only awaits ctx.signal.
     const keepAlive = def.run ? setInterval(() => {}, 2 ** 30) : undefined;
@@ -285,7 +305,7 @@ export class Lifecycle {
     process.on('SIGHUP', () => this.requestReload('SIGHUP'));
     // Without a listener SIGUSR1 would open the inspector on a production daemon.
     process.on('SIGUSR1', () => void this.dumpStatus());
-    process.on('SIGUSR2', () => reopenLogs(this.o.stdoutPath, this.o.stderrPath, this.log));
+    process.on('SIGUSR2', () => lazy.logReopen().reopenLogs(this.o.stdoutPath, this.o.stderrPath, this.log));
   }
 
   // --- reload ---
@@ -325,7 +345,7 @@ export class Lifecycle {
     const generation = ++this.generation;
     this.phase = 'reloading';
     this.log.info('reloading', `generation ${generation} (${source})`);
-    this.notify({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec(), STATUS: `reloading (generation ${generation})` });
+    this.notify({ RELOADING: 1, MONOTONIC_USEC: this.notifier ? lazy.notify().monotonicUsec() : 0, STATUS: `reloading (generation ${generation})` });
     let error: string | null = null;
     try {
       // The new config is loaded and validated before the program sees it.
@@ -374,7 +394,7 @@ export class Lifecycle {
       name: this.o.name,
       version: VERSION,
       mode: this.o.mode,
-      ...statusReport({
+      ...lazy.status().statusReport({
         phase: this.phase,
         startedAt: this.startedAt,
         generation: this.generation,
