@@ -244,7 +244,8 @@ export function loadEnvOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOp
     else data[key!] = v;
   }
   const envName = (key: string): string => Object.entries(ENV_KEYS).find(([, s]) => s.key === key)?.[0] ?? key;
-  const errors = [...unknown, ...describe(validate(data), data, 'environment', envName)];
+  // Nothing set (the usual case): skip loading the validator at all.
+  const errors = [...unknown, ...(Object.keys(data).length ? describe(validate(data), data, 'environment', envName) : [])];
   if (errors.length) throw configError(errors);
   return toOptions(data, process.cwd());
 }
