@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, td } from '../helpers/cli';
 import { alive, procFds, waitFor } from '../helpers/proc';
+import { freePort } from '../helpers/net';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const APP = path.join(FIXTURES, 'lifecycle.js');
@@ -63,13 +64,6 @@ function raw(sock: string, text: string | Buffer, expectLines = 1): Promise<{ li
 const call = async (sock: string, method: string, params?: object): Promise<{ result?: unknown; error?: { code: number; message: string } }> =>
   (await raw(sock, JSON.stringify({ jsonrpc: '2.0', id: 7, method, ...(params && { params }) }) + '\n')).lines[0] as never;
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('control socket', () => {
   it('is a 0600 socket next to the pidfile, answers every method, and goes away at stop', async () => {

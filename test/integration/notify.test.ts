@@ -5,11 +5,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, ROOT } from '../helpers/cli';
 import { waitFor } from '../helpers/proc';
+import { freePort } from '../helpers/net';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const APP = path.join(FIXTURES, 'lifecycle.js');
@@ -144,13 +144,6 @@ describe.skipIf(!hasPython)('sd_notify', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe.skipIf(!hasActivate)('socket activation', () => {
   it('the example HTTP daemon serves a socket passed as fd 3, and the first connection is answered', async () => {

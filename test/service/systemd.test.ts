@@ -2,11 +2,10 @@
 // systemd-harness.ts): Type=forking through start/reload/stop and a failing
 // init; Type=notify with STATUS, reload, watchdog restart; socket activation.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import { once } from 'node:events';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, ROOT } from '../helpers/cli';
+import { freePort } from '../helpers/net';
 import { cannotBoot, SystemdHarness } from './systemd-harness';
 
 const why = cannotBoot();
@@ -24,6 +23,21 @@ function visibility(): string {
   return lines.join('\n');
 }
 
+// One systemd per describe block, with the shipped files as they are (tests add only drop-ins),
+// powered off and cleaned up afterwards even when a test failed.
+function bootWithShippedUnits(): void {
+  beforeAll(async () => {
+    sd = new SystemdHarness(process.execPath, BIN);
+    await sd.boot();
+    for (const f of fs.readdirSync(path.join(ROOT, 'systemd'))) sd.write(`/etc/systemd/system/${f}`, fs.readFileSync(path.join(ROOT, 'systemd', f), 'utf8'));
+    expect(sd.systemctl('daemon-reload').code).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    await sd?.teardown();
+    expect(fs.existsSync(sd.cgroupPath)).toBe(false); // no namespace, cgroup or process left
+  }, 30_000);
+}
+
 function configure(unitTemplate: string, name: string, toml: string, extra = ''): void {
   sd.write(`/run/td-test/${name}.toml`, toml);
   sd.write(`/etc/systemd/system/${unitTemplate}@${name}.service.d/test.conf`, `[Service]\nEnvironment=TASKDAEMON_CONFIG=/run/td-test/${name}.toml\n${visibility()}\n${extra}\n`);
@@ -39,18 +53,7 @@ function appConfig(name: string, config: object): string {
 const procCmdline = (pid: number): string => sd.sd(['cat', `/proc/${pid}/cmdline`]).stdout.replace(/\0/g, ' ');
 
 describe.skipIf(why !== null)('shipped units under a real systemd', () => {
-  beforeAll(async () => {
-    sd = new SystemdHarness(process.execPath, BIN);
-    await sd.boot();
-    // The shipped files, as they are; tests add only drop-ins.
-    for (const f of fs.readdirSync(path.join(ROOT, 'systemd'))) sd.write(`/etc/systemd/system/${f}`, fs.readFileSync(path.join(ROOT, 'systemd', f), 'utf8'));
-    expect(sd.systemctl('daemon-reload').code).toBe(0);
-  }, 60_000);
-
-  afterAll(async () => {
-    await sd?.teardown();
-    expect(fs.existsSync(sd.cgroupPath)).toBe(false); // nothing left behind
-  }, 30_000);
+  bootWithShippedUnits();
 
   it('Type=forking: start, MainPID = pidfile = the daemon; reload reaches the hook; stop runs shutdown and leaves nothing', () => {
     const name = 'fork1';
@@ -104,26 +107,9 @@ async function until(test: () => boolean, what: string, timeoutMs = 15_000): Pro
   }
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe.skipIf(why !== null)('Type=notify and socket activation under a real systemd', () => {
-  beforeAll(async () => {
-    sd = new SystemdHarness(process.execPath, BIN);
-    await sd.boot();
-    for (const f of fs.readdirSync(path.join(ROOT, 'systemd'))) sd.write(`/etc/systemd/system/${f}`, fs.readFileSync(path.join(ROOT, 'systemd', f), 'utf8'));
-    expect(sd.systemctl('daemon-reload').code).toBe(0);
-  }, 60_000);
-
-  afterAll(async () => {
-    await sd?.teardown();
-    expect(fs.existsSync(sd.cgroupPath)).toBe(false);
-  }, 30_000);
+  bootWithShippedUnits();
 
   it('READY after init, STATUS in systemctl show, reload with RELOADING=1 then READY=1, clean stop', async () => {
     const name = 'notify1';
