@@ -1,0 +1,56 @@
+// CLI manners: --help with examples everywhere, one-line errors with stack
+// traces only under --debug, and the version check between CLI and daemon.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT, td } from '../helpers/cli';
+import { sandbox, type Sandbox } from '../helpers/sandbox';
+
+let sb: Sandbox;
+const dirs: string[] = [];
+afterEach(async () => {
+  await sb?.cleanup();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('CLI manners', () => {
+  for (const cmd of ['start', 'stop', 'restart', 'reload', 'status', 'health', 'run', 'logs', 'install', 'config']) {
+    it(`${cmd} --help shows examples and exits 0`, async () => {
+      const r = await td([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`Usage: taskdaemon ${cmd} `));
+      expect(r.stdout).toMatch(/\nExamples:\n  taskdaemon /);
+    });
+  }
+
+  it('errors are one line (plus a hint); --debug adds the stack', async () => {
+    const plain = await td(['start', '/no/such/app.js']);
+    expect(plain.stderr).toBe('taskdaemon: entry not found: /no/such/app.js\n');
+    const debug = await td(['start', '/no/such/app.js', '--debug']);
+    expect(debug.code).toBe(5);
+    expect(debug.stderr).toMatch(/^taskdaemon: entry not found: \/no\/such\/app\.js\nTaskdaemonError: entry not found.*\n\s+at resolveEntry /);
+  });
+
+  it('status warns when the daemon runs another taskdaemon version than the CLI', async () => {
+    sb = sandbox();
+    // An "older install": a copy of the package that says it is 0.0.1.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'td-old-'));
+    dirs.push(copy);
+    const devOnly = /node_modules\/(@?vite|@?vitest|typescript|node-gyp\b|prebuildify|@types|rollup|@rollup|esbuild|@esbuild)/;
+    for (const part of ['bin', 'dist', 'generated', 'schema', 'build', 'node_modules', 'test/fixtures']) {
+      fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true, filter: (src) => !devOnly.test(src) });
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ ...pkg, version: '0.0.1' }));
+    const started = await td(['start', path.join(copy, 'test', 'fixtures', 'probe.js'), ...sb.flags, '--', sb.tag], { bin: path.join(copy, 'bin', 'taskdaemon.js') });
+    expect(started.code).toBe(0);
+    const r = await td(['status', '--pidfile', sb.pidfile, '--name', sb.name]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('taskdaemon 0.0.1');
+    expect(r.stderr).toBe(`taskdaemon: warning: ${sb.name} runs taskdaemon 0.0.1, this CLI is ${pkg.version}; restart it to upgrade\n`);
+    const j = JSON.parse((await td(['status', '--pidfile', sb.pidfile, '--json'])).stdout);
+    expect(j).toMatchObject({ cliVersion: pkg.version, daemon: { version: '0.0.1' } });
+  });
+});
+
