@@ -16,7 +16,7 @@ export function controlMethods(life: Lifecycle): { [name: string]: Method } {
   return {
     ping: () => 'pong',
     version: () => ({ version: VERSION, node: process.version, pid: process.pid }),
-    status: async () => ({ ...life.status(), health: await life.health() }),
+    status: async () => ({ ...(await life.status()), health: await life.health() }),
     health: async () => ({ ...(await life.health()), phase: life.phase }),
     reload: async () => {
       const before = life.ctx.generation;

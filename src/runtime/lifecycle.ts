@@ -389,12 +389,14 @@ export class Lifecycle {
 
   // --- status ---
 
-  status(): StatusReport & { name: string; version: string; mode: string } {
+  async status(): Promise<StatusReport & { name: string; version: string; mode: string }> {
+    const status = lazy.status();
+    const delayMs = await status.measureLoopDelay();
     return {
       name: this.o.name,
       version: VERSION,
       mode: this.o.mode,
-      ...lazy.status().statusReport({
+      ...status.statusReport({
         phase: this.phase,
         startedAt: this.startedAt,
         generation: this.generation,
@@ -402,7 +404,7 @@ export class Lifecycle {
         lastReload: this.lastReload,
         inFlight: this.tracked.size,
         health: { ok: true },
-      }),
+      }, delayMs),
     };
   }
 
@@ -416,7 +418,7 @@ export class Lifecycle {
   }
 
   private async dumpStatus(): Promise<void> {
-    const { name: _n, version: _v, mode: _m, ...report } = { ...this.status(), health: await this.health() };
+    const { name: _n, version: _v, mode: _m, ...report } = { ...(await this.status()), health: await this.health() };
     this.log.info('status', JSON.stringify(report));
   }
 

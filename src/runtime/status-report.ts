@@ -16,11 +16,18 @@ export interface StatusReport extends Omit<StatusInput, 'startedAt'> {
   pid: number;
   uptimeMs: number;
   memory: { rssBytes: number; heapUsedBytes: number; externalBytes: number };
-  eventLoop: { utilization: number };
+  eventLoop: { utilization: number; delayMs: number };
   node: string;
 }
 
-export function statusReport(s: StatusInput): StatusReport {
+// How long a callback queued now waits for the loop: what a request arriving
+// now would wait. Measured on demand, so an idle daemon pays no sampling timer.
+export function measureLoopDelay(): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve) => setImmediate(() => resolve(Math.round((performance.now() - t0) * 100) / 100)));
+}
+
+export function statusReport(s: StatusInput, delayMs: number): StatusReport {
   const mem = process.memoryUsage();
   const { startedAt, ...rest } = s;
   return {
@@ -29,7 +36,7 @@ export function statusReport(s: StatusInput): StatusReport {
     uptimeMs: Date.now() - startedAt,
     memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, externalBytes: mem.external },
     // Share of time the loop was busy since start: near 1 means it is starved.
-    eventLoop: { utilization: Math.round(performance.eventLoopUtilization().utilization * 1000) / 1000 },
+    eventLoop: { utilization: Math.round(performance.eventLoopUtilization().utilization * 1000) / 1000, delayMs },
     node: process.version,
   };
 }

@@ -261,6 +261,7 @@ describe('logs', () => {
     expect(report.uptimeMs).toBeGreaterThan(0);
     expect(report.memory.rssBytes).toBeGreaterThan(1e6);
     expect(typeof report.eventLoop.utilization).toBe('number');
+    expect(report.eventLoop.delayMs).toBeGreaterThanOrEqual(0);
   });
 });
 
