@@ -1,5 +1,6 @@
 // CLI manners: --help with examples everywhere, one-line errors with stack
 // traces only under --debug, and the version check between CLI and daemon.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +31,17 @@ describe('CLI manners', () => {
     const debug = await td(['start', '/no/such/app.js', '--debug']);
     expect(debug.code).toBe(5);
     expect(debug.stderr).toMatch(/^taskdaemon: entry not found: \/no\/such\/app\.js\nTaskdaemonError: entry not found.*\n\s+at resolveEntry /);
+  });
+
+  it('colors only on a terminal, and never with NO_COLOR', async () => {
+    sb = sandbox();
+    expect((await td(['start', path.join(ROOT, 'test', 'fixtures', 'probe.js'), ...sb.flags, '--', sb.tag])).code).toBe(0);
+    const status = `${process.execPath} ${path.join(ROOT, 'bin', 'taskdaemon.js')} status --pidfile ${sb.pidfile} --name ${sb.name}`;
+    // script(1) gives the CLI a pseudo-terminal as stdout.
+    const onTty = (env: string): string => spawnSync('script', ['-qec', `${env} ${status}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined } }).stdout;
+    expect(onTty('env -u NO_COLOR')).toContain('\x1b[32mrunning\x1b[0m');
+    expect(onTty('env NO_COLOR=1')).not.toContain('\x1b[');
+    expect((await td(['status', '--pidfile', sb.pidfile, '--name', sb.name])).stdout).not.toContain('\x1b['); // a pipe
   });
 
   it('status warns when the daemon runs another taskdaemon version than the CLI', async () => {
