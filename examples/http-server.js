@@ -25,9 +25,9 @@ module.exports = defineDaemon({
     const port = portFromArgs(ctx.args);
     server = http.createServer((req, res) => {
       requests++;
-      const body = JSON.stringify({ name: ctx.name, pid: process.pid, phase: ctx.phase, requests, url: req.url });
+      const body = JSON.stringify({ name: ctx.name, pid: process.pid, phase: ctx.phase, requests, url: req.url }) + '\n';
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body + '\n');
+      res.end(body);
     });
     // Under systemd socket activation (`taskdaemon run` with a .socket unit) the
     // listening socket is already open: serve it instead of binding a port.

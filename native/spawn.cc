@@ -41,6 +41,9 @@ struct Spec {
   std::vector<Limit> limits;
   bool set_nice = false;
   int nice_value = 0;
+  // Files the daemon must read after the drop (boot script, entry), each with
+  // the step name its failure reports: better than node's own error after exec.
+  std::vector<std::pair<std::string, std::string>> readable;
   int max_fd = 1024;      // close loop bound when close_range(2) is missing
 };
 
@@ -137,6 +140,12 @@ void CloseRange(unsigned lo, unsigned hi, int max_fd) {
   // No way back: regaining root must fail once it was dropped.
   if (s.set_uid && s.uid != 0 && RawSetuid(0) != -1) Fail(s, "setuid(0)", EPERM);
   if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) != -1) Fail(s, "setgid(0)", EPERM);
+
+  for (const auto& r : s.readable) {
+    int fd = open(r.first.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) Fail(s, r.second.c_str(), errno);
+    close(fd);
+  }
 
   for (int fd : s.keep) {
     int fl = fcntl(fd, F_GETFD);
@@ -261,6 +270,14 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   }
   Napi::Value nice = o.Get("nice");
   if (nice.IsNumber()) { s.set_nice = true; s.nice_value = nice.As<Napi::Number>().Int32Value(); }
+  Napi::Value readable = o.Get("readable");
+  if (readable.IsArray()) {
+    Napi::Array a = readable.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Object r = a.Get(i).As<Napi::Object>();
+      s.readable.emplace_back(r.Get("path").As<Napi::String>().Utf8Value(), r.Get("step").As<Napi::String>().Utf8Value());
+    }
+  }
   Napi::Array keep = o.Get("keepFds").As<Napi::Array>();
   for (uint32_t i = 0; i < keep.Length(); i++) s.keep.push_back(keep.Get(i).As<Napi::Number>().Int32Value());
   std::sort(s.keep.begin(), s.keep.end());

@@ -67,7 +67,12 @@ function logTail(file: string, from: number, maxLines = 10): string {
   }
 }
 
-function describeFailure(o: Outcome, timeoutMs: number): { message: string; exitCode: number } {
+// The files the daemon's user must reach, by the step that opens them.
+function stepFile(step: string, opts: ResolvedOptions): string | null {
+  return step === 'open(entry)' ? opts.entry : step === 'open(boot script)' ? bootScript() : step === 'execve' ? process.execPath : null;
+}
+
+function describeFailure(o: Outcome, opts: ResolvedOptions): { message: string; exitCode: number; hint?: string } {
   if (o.kind === 'error') {
     const step = o.error.get('STEP');
     const errno = Number(o.error.get('ERRNO'));
@@ -75,12 +80,21 @@ function describeFailure(o: Outcome, timeoutMs: number): { message: string; exit
       const code = util.getSystemErrorName(-errno);
       const desc = util.getSystemErrorMap().get(-errno)?.[1] ?? 'system error';
       const exitCode = code === 'EPERM' || code === 'EACCES' ? EXIT.NO_PRIVILEGE : code === 'ENOENT' && step === 'execve' ? EXIT.NOT_INSTALLED : EXIT.FAILURE;
+      const file = stepFile(step, opts);
+      const user = opts.credentials?.user ?? (opts.credentials ? `uid ${opts.credentials.uid}` : null);
+      if (file && user && code === 'EACCES') {
+        return {
+          message: `${user} cannot ${step === 'execve' ? 'run' : 'read'} ${file}: ${code} (${desc})`,
+          exitCode,
+          hint: `the daemon runs as ${user}: the file and every directory above it must be open to that user (a checkout under /root or a mktemp -d directory is not)`,
+        };
+      }
       return { message: `daemon setup failed at ${step}: ${code} (${desc})`, exitCode };
     }
     return { message: o.error.get('ERROR') ?? 'daemon reported an error', exitCode: EXIT.FAILURE };
   }
   if (o.kind === 'interrupted') return { message: 'interrupted while waiting for readiness; stopped the daemon', exitCode: EXIT.FAILURE };
-  if (o.kind === 'timeout') return { message: `daemon was not ready within ${timeoutMs / 1000}s; stopped it`, exitCode: EXIT.FAILURE };
+  if (o.kind === 'timeout') return { message: `daemon was not ready within ${opts.readyTimeoutMs / 1000}s; stopped it`, exitCode: EXIT.FAILURE };
   return { message: 'daemon exited before it was ready', exitCode: EXIT.FAILURE };
 }
 
@@ -162,6 +176,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       readyFd: writeFd,
       keepFds: [lock.fd, writeFd, controlFd],
       rlimits: o.rlimits,
+      readable: [
+        { path: bootScript(), step: 'open(boot script)' },
+        { path: o.entry, step: 'open(entry)' },
+      ],
       ...(o.nice !== null && { nice: o.nice }),
     };
     check(n.daemonize(spec), 'fork');
@@ -174,13 +192,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       return { name: o.name, pid: outcome.pid ?? 0, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };
     }
     await ensureGone(reader, lock, outcome);
-    const { message, exitCode } = describeFailure(outcome, o.readyTimeoutMs);
+    const { message, exitCode, hint } = describeFailure(outcome, o);
     const tail = logTail(o.stderr, logStart);
-    throw new TaskdaemonError(message, {
-      exitCode,
-      code: 'ERR_START_FAILED',
-      ...(tail ? { hint: `last lines of ${o.stderr}:\n${tail}` } : {}),
-    });
+    const hints = [hint, tail && `last lines of ${o.stderr}:\n${tail}`].filter(Boolean);
+    throw new TaskdaemonError(message, { exitCode, code: 'ERR_START_FAILED', ...(hints.length && { hint: hints.join('\n') }) });
   } finally {
     reader?.close();
     for (const fd of fds) fs.closeSync(fd);

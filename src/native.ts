@@ -25,6 +25,8 @@ export interface DaemonizeSpec {
   keepFds: number[];
   rlimits?: Rlimit[];
   nice?: number;
+  /** Opened read-only after the privilege drop; a failure reports `step`. */
+  readable?: { path: string; step: string }[];
 }
 
 export interface Rlimit {

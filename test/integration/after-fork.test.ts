@@ -18,6 +18,7 @@ const ALLOWED = new Set([
   'rt_sigaction', 'umask', 'chdir', 'dup2', 'setgroups', 'setgid', 'setuid', 'fcntl',
   'getpid', 'ftruncate', 'pwrite64', 'fsync', 'close_range', 'close', 'rt_sigprocmask', 'execve',
   'prlimit64', 'setrlimit', 'setpriority', // --nofile/--core/--nice
+  'openat', // only the boot script and the entry, checked below
 ]);
 
 let sb: Sandbox;
@@ -63,6 +64,9 @@ describe('between fork and exec', () => {
       const bad = names.filter((n) => !ALLOWED.has(n));
       expect(bad, `pid ${pid} made ${bad.join(', ')} after fork`).toEqual([]);
     }
+    // The only files opened: the boot script and the entry, as the dropped user, to check access.
+    const opened = [...text.matchAll(new RegExp(`^${daemon![0]}\\s+openat\\(AT_FDCWD, "([^"]+)"`, 'gm'))].map((m) => m[1]);
+    expect(opened).toEqual([path.join(pkg.root, 'dist', 'runtime', 'boot.js'), path.join(pkg.fixtures, 'probe.js')]);
     // The drop happened in the right order, and regaining root was tried and failed.
     const d = daemon![1];
     expect(d.indexOf('setgroups')).toBeLessThan(d.indexOf('setgid'));

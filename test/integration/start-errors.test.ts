@@ -167,6 +167,19 @@ describe('start: failures leave nothing behind', () => {
     expect(pidsWith(sb.tag)).toEqual([]);
   });
 
+  it.skipIf(!isRoot)('an entry the daemon user cannot read: exit 4, said plainly, nothing left', async () => {
+    sb = sandbox();
+    const pkg = nobodyReadable();
+    const hidden = fs.mkdtempSync(path.join(sb.dir, 'private-')); // 0700, root's
+    const entry = path.join(hidden, 'app.js');
+    fs.copyFileSync(path.join(pkg.fixtures, 'probe.js'), entry);
+    const r = await td(['start', entry, ...sb.flags, '--user', 'nobody', '--', sb.tag], { bin: pkg.bin, node: pkg.node });
+    expect(r.code).toBe(4);
+    expect(r.stderr.split('\n')[0]).toBe(`taskdaemon: nobody cannot read ${entry}: EACCES (permission denied)`);
+    expect(r.stderr).toContain('every directory above it must be open to that user');
+    expectNothingLeft(sb);
+  });
+
   it.skipIf(!isRoot)('--user without root: exit 4', async () => {
     sb = sandbox();
     const home = fs.mkdtempSync(path.join(sb.dir, 'home-'));
