@@ -10,7 +10,7 @@ import { check, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
 import { openLog } from './logfile';
 import { prepareStateDir } from './state-dir';
-import { controlSocketPath } from './control/rpc-client';
+import { controlSocketPath } from './paths';
 import { holdsFile, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
@@ -122,7 +122,6 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
   const fds: number[] = [];
   let reader: ReadinessReader | null = null;
   let handedOver = false;
-  let socketMade: string | null = null;
   try {
     fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
     const devnull = fs.openSync('/dev/null', 'r');
@@ -141,7 +140,6 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     const controlPath = controlSocketPath(o.pidfile);
     const controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
     fds.push(controlFd);
-    socketMade = controlPath;
     const marker: BootMarker = {
       v: 1,
       name: o.name,
@@ -155,7 +153,6 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       stdout: o.stdout,
       stderr: o.stderr,
       controlFd,
-      controlPath,
       healthPort: o.healthPort,
       healthHost: o.healthHost,
     };
@@ -201,10 +198,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     for (const fd of fds) fs.closeSync(fd);
     // We still hold the lock (same open file description as the daemon's),
     // so on failure the pidfile is ours to remove: no later start can have won it.
-    if (!handedOver) {
-      releasePidfile(lock);
-      if (socketMade) fs.rmSync(socketMade, { force: true });
-    }
+    if (!handedOver) releasePidfile(lock);
     fs.closeSync(lock.fd);
   }
 }

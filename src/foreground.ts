@@ -8,7 +8,7 @@ import { native } from './native';
 import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { openLog } from './logfile';
-import { controlSocketPath } from './control/rpc-client';
+import { controlSocketPath } from './paths';
 import { Lifecycle } from './runtime/lifecycle';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
@@ -50,7 +50,6 @@ function dropPrivileges(o: ResolvedOptions): void {
 export async function runForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }): Promise<void> {
   let lock: LockedPidfile | null = null;
   let controlFd = -1;
-  let controlPath: string | null = null;
   if (o.pidfile) {
     lock = lockPidfile(o.pidfile);
     fs.ftruncateSync(lock.fd, 0);
@@ -60,7 +59,7 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
   try {
     if (o.pidfile) {
       // Made before the privilege drop, like start does.
-      controlPath = controlSocketPath(o.pidfile);
+      const controlPath = controlSocketPath(o.pidfile);
       controlFd = check<number>(native().unixListen(controlPath, 64), 'bind', controlPath);
     }
     process.umask(o.umask);
@@ -73,8 +72,7 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     prepareStateDir(o);
     dropPrivileges(o);
   } catch (e) {
-    if (lock) releasePidfile(lock); // nothing left behind
-    if (controlPath) fs.rmSync(controlPath, { force: true });
+    if (lock) releasePidfile(lock); // nothing left behind, the socket included
     throw e;
   }
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
@@ -92,7 +90,6 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     stdoutPath: redirects.stdout ?? null,
     stderrPath: redirects.stderr ?? redirects.stdout ?? null,
     controlFd,
-    controlPath,
     healthPort: o.healthPort,
     healthHost: o.healthHost,
   });

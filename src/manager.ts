@@ -2,7 +2,6 @@
 // program can manage its own daemons with it: start one and wait until it is
 // ready, ask its status, reload it, stop it, clean up after a crash.
 /* eslint-disable @typescript-eslint/no-require-imports */
-import * as fs from 'node:fs';
 import { controlSocketPath, rpcCall } from './control/rpc-client';
 import type * as StopStatus from './control/stop-status';
 import type * as Daemonize from './daemonize';
@@ -133,8 +132,6 @@ export class DaemonManager {
   cleanupStale(): boolean {
     const p = probePidfile(this.pidfile);
     if (p.state !== 'stale' && p.state !== 'empty') return false;
-    const removed = removeStalePidfile(this.pidfile);
-    if (removed) fs.rmSync(this.socket, { force: true });
-    return removed;
+    return removeStalePidfile(this.pidfile);
   }
 }

@@ -62,6 +62,11 @@ export function defaultStateFile(name: string): string {
   return path.join(defaultStateDir(), name, 'state.json');
 }
 
+// The control socket lives next to the pidfile and shares its fate (DESIGN.md §4).
+export function controlSocketPath(pidfile: string): string {
+  return pidfile.endsWith('.pid') ? pidfile.slice(0, -4) + '.sock' : pidfile + '.sock';
+}
+
 export function defaultPidfile(name: string): string {
   return path.join(defaultRunDir(), `${name}.pid`);
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { check, systemError, TaskdaemonError } from './errors';
 import { native } from './native';
-import { ensureDir } from './paths';
+import { controlSocketPath, ensureDir } from './paths';
 
 const { O_RDWR, O_RDONLY, O_CREAT, O_NOFOLLOW } = fs.constants;
 const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
@@ -141,9 +141,16 @@ export function probePidfile(file: string): PidfileProbe {
 }
 
 // Empty and unlink a pidfile whose lock we hold (as the daemon or as a
-// starter cleaning up). Unlinking needs write access to the directory, which
-// a daemon that dropped root lacks: the empty file then reads "not running".
+// starter cleaning up), and the control socket next to it: holding the lock
+// makes both ours. Unlinking needs write access to the directory, which a
+// daemon that dropped root lacks: the empty file then reads "not running",
+// and the next start or stop removes both.
 export function releasePidfile(lock: LockedPidfile): void {
+  try {
+    fs.unlinkSync(controlSocketPath(lock.path));
+  } catch {
+    /* none, or not ours to remove */
+  }
   try {
     fs.ftruncateSync(lock.fd, 0);
   } catch {

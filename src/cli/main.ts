@@ -1,17 +1,12 @@
 // CLI entry: parse, run one command, map every failure to one line, an
 // optional hint, and its LSB exit code (stack traces only with --debug).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CommanderError } from 'commander';
 import { EXIT } from '../exit-codes';
 import { exitCodeFor, TaskdaemonError } from '../errors';
+import { packageVersion } from '../version';
 import { err } from './output';
 import { createProgram, type Action } from './program';
 
-function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function report(e: unknown, debug: boolean): number {
   const code = exitCodeFor(e);
@@ -34,7 +29,7 @@ export function main(argv: string[] = process.argv): void {
         (e: unknown) => process.exit(report(e, debug)),
       );
   };
-  const program = createProgram(runner, version());
+  const program = createProgram(runner, packageVersion());
   try {
     program.parse(argv);
   } catch (e) {

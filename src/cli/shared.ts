@@ -53,11 +53,19 @@ export interface Target {
 
 // stop/status/...: the pidfile from --pidfile, or from the name (flag or
 // argument), or from the config file and environment like `start` found it.
-export function targetPidfile(nameArg: string | undefined, o: TargetOptions): Target {
+// The daemon a command is about: --name or the argument, else the config
+// file's (or environment's) name, else its entry's. Also returns that config.
+export function targetName(nameArg: string | undefined, o: { config?: string; name?: string }): { name: string | undefined; merged: ConfigOptions } {
   const layers = loadLayers(o.config);
   const merged = mergeConfig(layers.file, layers.env, {});
+  return { name: o.name ?? nameArg ?? merged.name ?? (merged.entry ? nameFromEntry(merged.entry) : undefined), merged };
+}
+
+export function targetPidfile(nameArg: string | undefined, o: TargetOptions): Target {
+  const target = targetName(nameArg, o);
+  const merged = target.merged;
+  let name = target.name;
   const pidfileOpt = o.pidfile ?? (merged.pidfile || undefined);
-  let name = o.name ?? nameArg ?? merged.name ?? (merged.entry ? nameFromEntry(merged.entry) : undefined);
   if (pidfileOpt) {
     name ??= path.basename(pidfileOpt).replace(/\.pid$/, '');
     return { name, pidfile: path.resolve(pidfileOpt), merged };
@@ -136,7 +144,13 @@ const camel = (key: string): string => key.replace(/-([a-z])/g, (_m, c: string) 
 // Flags > environment > file > defaults, then the same validation as flags.
 // A bad value that came from the file or the environment is a configuration
 // error (exit 6) and says so; one that came from a flag stays exit 2.
-export function resolveDaemon(entry: string | undefined, args: string[], f: DaemonFlags): { options: ResolvedOptions; merged: ConfigOptions; layers: Layers } {
+export interface Resolved {
+  options: ResolvedOptions;
+  merged: ConfigOptions;
+  layers: Layers;
+}
+
+export function resolveDaemon(entry: string | undefined, args: string[], f: DaemonFlags): Resolved {
   const layers = loadLayers(f.config);
   const flags = daemonOptionsFromFlags(entry, args, f);
   const merged = mergeConfig(layers.file, layers.env, flags);

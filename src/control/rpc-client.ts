@@ -2,9 +2,7 @@
 import * as net from 'node:net';
 import { TaskdaemonError } from '../errors';
 
-export function controlSocketPath(pidfile: string): string {
-  return pidfile.endsWith('.pid') ? pidfile.slice(0, -4) + '.sock' : pidfile + '.sock';
-}
+export { controlSocketPath } from '../paths';
 
 export class RpcCallError extends Error {
   constructor(

@@ -1,7 +1,5 @@
 // `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only a
 // process that holds the pidfile open while its lock is held is ever signalled.
-import * as fs from 'node:fs';
-import { controlSocketPath } from './rpc-client';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { holdsFile, probePidfile, removeStalePidfile } from '../pidfile';
@@ -49,7 +47,7 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
   if (p.state === 'missing' || p.state === 'empty') return { state: 'not-running', stalePid: null };
   if (p.state === 'stale') {
     // Its pid is never trusted; the files are just cleaned up.
-    if (removeStalePidfile(o.pidfile)) fs.rmSync(controlSocketPath(o.pidfile), { force: true });
+    removeStalePidfile(o.pidfile);
     return { state: 'not-running', stalePid: p.pid };
   }
   if (p.pid === null) {
@@ -72,6 +70,6 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
   }
   // A killed daemon could not clean up; one that dropped root could only empty
   // its pidfile and could not remove its root-made control socket.
-  if (removeStalePidfile(o.pidfile) || !fs.existsSync(o.pidfile)) fs.rmSync(controlSocketPath(o.pidfile), { force: true });
+  removeStalePidfile(o.pidfile);
   return { state: 'stopped', pid, how: result };
 }

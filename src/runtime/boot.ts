@@ -52,7 +52,6 @@ function main(): void {
     stdoutPath: m.stdout,
     stderrPath: m.stderr,
     controlFd: m.controlFd,
-    controlPath: m.controlPath,
     healthPort: m.healthPort,
     healthHost: m.healthHost,
   });

@@ -2,7 +2,7 @@
 // reload, shutdown, version; awaitReload serves `taskdaemon reload`, which
 // sends SIGHUP and then waits for that reload's result.
 import { RPC, RpcError, type Method } from '../control/rpc-server';
-import { VERSION } from '../version';
+import { packageVersion } from '../version';
 import type { Lifecycle } from './lifecycle';
 
 function numberParam(params: unknown, key: string, dflt?: number): number {
@@ -15,7 +15,7 @@ function numberParam(params: unknown, key: string, dflt?: number): number {
 export function controlMethods(life: Lifecycle): { [name: string]: Method } {
   return {
     ping: () => 'pong',
-    version: () => ({ version: VERSION, node: process.version, pid: process.pid }),
+    version: () => ({ version: packageVersion(), node: process.version, pid: process.pid }),
     status: async () => ({ ...(await life.status()), health: await life.health() }),
     health: async () => ({ ...(await life.health()), phase: life.phase }),
     reload: async () => {

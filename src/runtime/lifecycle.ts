@@ -26,7 +26,7 @@ import { StateStore, type State } from './state-store';
 import type * as ControlMethods from './control-methods';
 import type * as HealthHttp from './health-http';
 import type * as Status from './status-report';
-import { VERSION } from '../version';
+import { packageVersion } from '../version';
 import type * as RpcServer from '../control/rpc-server';
 
 // Features a daemon may not use load when first needed: every module a daemon
@@ -67,9 +67,8 @@ export interface LifecycleOptions {
   /** Log files to reopen on SIGUSR2 (null: not a file of ours). */
   stdoutPath: string | null;
   stderrPath: string | null;
-  /** Listening control socket fd and its path, or -1/null. */
+  /** Listening control socket fd, or -1 (releasing the pidfile removes its file). */
   controlFd: number;
-  controlPath: string | null;
   /** HTTP /health and /ready, or null. */
   healthPort: number | null;
   healthHost: string;
@@ -328,6 +327,8 @@ export class Lifecycle {
     }
     this.reloading = this.reloadLoop(source).finally(() => {
       this.reloading = null;
+      // Waiters want the outcome once the coalesced reloads are all done.
+      for (const wake of this.reloadWaiters.splice(0)) wake();
     });
     return this.reloading;
   }
@@ -360,28 +361,19 @@ export class Lifecycle {
     this.lastReload = { generation, ok: error === null, error, at: new Date().toISOString() };
     if (error === null) this.log.info('reloaded', `generation ${generation}`);
     if (!this.shuttingDown) this.phase = 'ready';
-    for (const wake of this.reloadWaiters.splice(0)) wake();
     this.notify({ READY: 1, STATUS: error === null ? `ready (reload ${generation} applied)` : `ready (reload ${generation} rejected: ${error})` });
   }
 
-  /** Resolves with the result of the first reload after `generation` (SIGHUP sent by `taskdaemon reload`). */
+  /** Resolves with the result of the reloads after `after` once none is running (`taskdaemon reload` sends SIGHUP, then asks). */
   awaitReload(after: number, timeoutMs: number): Promise<ReloadResult | null> {
     return new Promise((resolve) => {
-      const check = (): boolean => {
-        if (this.generation > after && !this.reloading && this.lastReload) {
-          resolve(this.lastReload);
-          return true;
-        }
-        return false;
-      };
-      if (check()) return;
+      const settled = (): boolean => this.generation > after && !this.reloading;
+      if (settled()) return resolve(this.lastReload);
       const timer = setTimeout(() => resolve(null), timeoutMs);
       const wake = (): void => {
-        // A finished reload; coalesced ones may still follow within this.reloading.
-        setImmediate(() => {
-          if (check()) clearTimeout(timer);
-          else this.reloadWaiters.push(wake);
-        });
+        if (!settled()) return void this.reloadWaiters.push(wake); // woken by an earlier reload
+        clearTimeout(timer);
+        resolve(this.lastReload);
       };
       this.reloadWaiters.push(wake);
     });
@@ -394,7 +386,7 @@ export class Lifecycle {
     const delayMs = await status.measureLoopDelay();
     return {
       name: this.o.name,
-      version: VERSION,
+      version: packageVersion(),
       mode: this.o.mode,
       ...status.statusReport({
         phase: this.phase,
@@ -508,13 +500,6 @@ export class Lifecycle {
 
   // Runs from process 'exit', so it must be synchronous.
   private releasePidfile(): void {
-    if (this.o.controlPath) {
-      try {
-        fs.unlinkSync(this.o.controlPath); // may fail after a privilege drop: the next start replaces it
-      } catch {
-        /* gone or not ours to remove */
-      }
-    }
     if (!this.o.lock) return;
     releasePidfile(this.o.lock);
   }

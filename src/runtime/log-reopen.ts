@@ -4,10 +4,9 @@
 // or split. If the open fails, the old file stays in use and a warning says why.
 import * as fs from 'node:fs';
 import { check } from '../errors';
+import { openLog } from '../logfile';
 import { native } from '../native';
 import type { Logger } from './logger';
-
-const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
 
 export function reopenLogs(stdout: string | null, stderr: string | null, log: Logger): void {
   const n = native();
@@ -20,7 +19,7 @@ export function reopenLogs(stdout: string | null, stderr: string | null, log: Lo
   for (const [file, fds] of targets) {
     let fd: number;
     try {
-      fd = fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o640);
+      fd = openLog(file);
     } catch (err) {
       log.warn('log-reopen-failed', `${file}: ${(err as Error).message}; still writing to the old file`);
       continue;

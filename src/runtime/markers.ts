@@ -17,9 +17,8 @@ export interface BootMarker {
   watchConfig: string | null;
   stdout: string;
   stderr: string;
-  /** Listening control socket (DESIGN.md §4), or -1. */
+  /** Listening control socket (DESIGN.md §4), or -1; its path follows from the pidfile. */
   controlFd: number;
-  controlPath: string | null;
   healthPort: number | null;
   healthHost: string;
 }

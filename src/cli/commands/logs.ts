@@ -4,9 +4,8 @@ import * as fs from 'node:fs';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
 import { follow, tailLines, type FollowEvent } from '../../logs/tail';
-import { mergeConfig } from '../../config/load';
-import { defaultLogFile, nameFromEntry, validateName } from '../../paths';
-import { loadLayers } from '../shared';
+import { defaultLogFile, validateName } from '../../paths';
+import { targetName } from '../shared';
 import { err } from '../output';
 
 export interface LogsFlags {
@@ -61,9 +60,7 @@ const NOTICE: { [e in FollowEvent]: (file: string) => string } = {
 // --stdout, else the config file's (or TASKDAEMON_STDOUT's) log, else the name's default log.
 function logFile(nameArg: string | undefined, f: LogsFlags): string {
   if (f.stdout) return f.stdout;
-  const layers = loadLayers(f.config);
-  const merged = mergeConfig(layers.file, layers.env, {});
-  const name = f.name ?? nameArg ?? merged.name ?? (merged.entry ? nameFromEntry(merged.entry) : undefined);
+  const { name, merged } = targetName(nameArg, f);
   if (!f.name && !nameArg && merged.stdout) return merged.stdout;
   if (!name) throw new TaskdaemonError('which daemon? give its name or --stdout', { exitCode: EXIT.INVALID_ARGS, code: 'ERR_NO_TARGET' });
   return defaultLogFile(validateName(name));

@@ -3,7 +3,7 @@ import { stopDaemon } from '../../control/stop-status';
 import { parseDuration } from '../../options';
 import { out } from '../output';
 import { resolveDaemon } from '../shared';
-import { startCommand, type StartFlags } from './start';
+import { startResolved, type StartFlags } from './start';
 
 export interface RestartFlags extends StartFlags {
   timeout?: string;
@@ -11,10 +11,11 @@ export interface RestartFlags extends StartFlags {
 }
 
 export async function restartCommand(entry: string | undefined, args: string[], f: RestartFlags): Promise<number> {
-  const { options: o, merged } = resolveDaemon(entry, args, f);
+  const resolved = resolveDaemon(entry, args, f);
+  const { options: o, merged } = resolved;
   const retry = f.retry ?? (f.timeout === undefined ? merged.retry : undefined);
   const timeoutMs = parseDuration(f.timeout ?? merged.stopTimeout ?? 30, '--timeout');
   const r = await stopDaemon({ pidfile: o.pidfile!, timeoutMs, ...(retry && { retry }) });
   if (r.state === 'stopped' && !f.json) out(`stopped ${o.name} (pid ${r.pid})`);
-  return startCommand(entry, args, f);
+  return startResolved(resolved, f);
 }

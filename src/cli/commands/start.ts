@@ -3,7 +3,7 @@ import { startDaemon } from '../../daemonize';
 import { EXIT } from '../../exit-codes';
 import { AlreadyRunningError } from '../../pidfile';
 import { json, out } from '../output';
-import { resolveDaemon, type DaemonFlags } from '../shared';
+import { resolveDaemon, type DaemonFlags, type Resolved } from '../shared';
 
 export interface StartFlags extends DaemonFlags {
   pidfile?: string;
@@ -12,7 +12,11 @@ export interface StartFlags extends DaemonFlags {
 }
 
 export async function startCommand(entry: string | undefined, args: string[], f: StartFlags): Promise<number> {
-  const { options: o, merged } = resolveDaemon(entry, args, f);
+  return startResolved(resolveDaemon(entry, args, f), f);
+}
+
+// The start itself, from options already resolved (restart resolves once for both halves).
+export async function startResolved({ options: o, merged }: Resolved, f: StartFlags): Promise<number> {
   const oknodo = f.oknodo ?? merged.oknodo ?? false;
   // Ctrl-C (or a TERM from a supervisor) while waiting: stop the half-started daemon, leave nothing.
   const interrupt = new AbortController();

@@ -4,7 +4,7 @@ import { controlSocketPath, rpcCall } from '../../control/rpc-client';
 import { daemonStatus, type DaemonStatus } from '../../control/stop-status';
 import { STATUS_EXIT } from '../../exit-codes';
 import type { StatusReport } from '../../runtime/status-report';
-import { VERSION } from '../../version';
+import { packageVersion } from '../../version';
 import { color, err, json, out } from '../output';
 import { targetPidfile, type TargetOptions } from '../shared';
 
@@ -36,9 +36,9 @@ export async function statusCommand(nameArg: string | undefined, f: StatusFlags)
     // The pidfile's lock decides; the socket only adds detail (it may be root's, or absent under `run --no-pidfile`).
     report = await rpcCall<Report>(controlSocketPath(pidfile), 'status', {}, 3_000).catch(() => null);
   }
-  const mismatch = report && report.version !== VERSION;
+  const mismatch = report && report.version !== packageVersion();
   if (f.json) {
-    json({ name, ...s, cliVersion: VERSION, ...(report && { daemon: report }) });
+    json({ name, ...s, cliVersion: packageVersion(), ...(report && { daemon: report }) });
   } else if (s.state === 'running') {
     out(`${name} is ${color(1, 32, 'running')}${s.pid ? ` (pid ${s.pid})` : ' (starting)'}`);
     if (report) {
@@ -52,6 +52,6 @@ export async function statusCommand(nameArg: string | undefined, f: StatusFlags)
   } else {
     out(`${name} is not running`);
   }
-  if (mismatch) err(`taskdaemon: warning: ${name} runs taskdaemon ${report!.version}, this CLI is ${VERSION}; restart it to upgrade`);
+  if (mismatch) err(`taskdaemon: warning: ${name} runs taskdaemon ${report!.version}, this CLI is ${packageVersion()}; restart it to upgrade`);
   return s.state === 'running' ? STATUS_EXIT.RUNNING : s.state === 'dead' ? STATUS_EXIT.DEAD_WITH_PIDFILE : STATUS_EXIT.NOT_RUNNING;
 }
