@@ -179,52 +179,44 @@ export function loadConfigFile(file: string): LoadedConfig {
   return { file, options: toOptions(data as { [key: string]: unknown }, path.dirname(path.resolve(file))) };
 }
 
-// TASKDAEMON_<KEY> for every scalar key; tables flatten: TASKDAEMON_STOP_TIMEOUT.
-const ENV_KEYS: { [env: string]: { key: string; type: 'string' | 'number' | 'integer' | 'boolean' | 'duration' | 'core' | 'state' } } = {
-  TASKDAEMON_ENTRY: { key: 'entry', type: 'string' },
-  TASKDAEMON_NAME: { key: 'name', type: 'string' },
-  TASKDAEMON_PIDFILE: { key: 'pidfile', type: 'string' },
-  TASKDAEMON_USER: { key: 'user', type: 'string' },
-  TASKDAEMON_GROUP: { key: 'group', type: 'string' },
-  TASKDAEMON_UMASK: { key: 'umask', type: 'string' },
-  TASKDAEMON_CHDIR: { key: 'chdir', type: 'string' },
-  TASKDAEMON_STDOUT: { key: 'stdout', type: 'string' },
-  TASKDAEMON_STDERR: { key: 'stderr', type: 'string' },
-  TASKDAEMON_READY_TIMEOUT: { key: 'ready_timeout', type: 'duration' },
-  TASKDAEMON_GRACE: { key: 'grace', type: 'duration' },
-  TASKDAEMON_LOG_FORMAT: { key: 'log_format', type: 'string' },
-  TASKDAEMON_STATE_FILE: { key: 'state_file', type: 'state' },
-  TASKDAEMON_WATCH_CONFIG: { key: 'watch_config', type: 'string' },
-  TASKDAEMON_NOFILE: { key: 'nofile', type: 'integer' },
-  TASKDAEMON_CORE: { key: 'core', type: 'core' },
-  TASKDAEMON_PREVENT_CORE: { key: 'prevent_core', type: 'boolean' },
-  TASKDAEMON_NICE: { key: 'nice', type: 'integer' },
-  TASKDAEMON_OKNODO: { key: 'oknodo', type: 'boolean' },
-  TASKDAEMON_STOP_TIMEOUT: { key: 'stop.timeout', type: 'duration' },
-  TASKDAEMON_STOP_RETRY: { key: 'stop.retry', type: 'string' },
-  TASKDAEMON_HEALTH_PORT: { key: 'health.port', type: 'integer' },
-  TASKDAEMON_HEALTH_HOST: { key: 'health.host', type: 'string' },
-};
+// TASKDAEMON_<KEY> for every scalar key of the schema; tables flatten:
+// [stop] retry is TASKDAEMON_STOP_RETRY. Derived from the schema, so a new key
+// gets its variable without a second list to keep in step.
+type SchemaNode = { type?: string; const?: unknown; oneOf?: SchemaNode[]; $ref?: string; properties?: { [k: string]: SchemaNode } };
+let envKeys: Map<string, { key: string; accepts: Set<string> }> | undefined;
 
-// Environment strings become the types the schema wants; what cannot be
-// converted is left as a string, so the schema reports it with its key.
-function coerce(value: string, type: string): unknown {
-  const num = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  switch (type) {
-    case 'integer':
-    case 'number':
-      return Number.isFinite(num) ? num : value;
-    case 'duration':
-      return Number.isFinite(num) ? num : value;
-    case 'boolean':
-      return value === 'true' || value === '1' || value === 'yes' ? true : value === 'false' || value === '0' || value === 'no' ? false : value;
-    case 'core':
-      return value === 'unlimited' ? value : Number.isFinite(num) ? num : value;
-    case 'state':
-      return value === 'false' || value === '' ? false : value;
-    default:
-      return value;
+function accepted(node: SchemaNode, defs: { [k: string]: SchemaNode }): Set<string> {
+  if (node.$ref) return accepted(defs[node.$ref.split('/').pop()!]!, defs);
+  if (node.oneOf) return new Set(node.oneOf.flatMap((n) => [...accepted(n, defs)]));
+  if (node.const !== undefined) return new Set([typeof node.const]);
+  return new Set(node.type ? [node.type === 'integer' ? 'number' : node.type] : ['string']);
+}
+
+function envVariables(): Map<string, { key: string; accepts: Set<string> }> {
+  if (envKeys) return envKeys;
+  const root = JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as SchemaNode & { definitions: { [k: string]: SchemaNode } };
+  envKeys = new Map();
+  const walk = (props: { [k: string]: SchemaNode }, prefix: string[]): void => {
+    for (const [k, node] of Object.entries(props)) {
+      if (node.properties) walk(node.properties, [...prefix, k]);
+      else if (node.type !== 'array' && node.type !== 'object') {
+        envKeys!.set(`TASKDAEMON_${[...prefix, k].join('_').toUpperCase()}`, { key: [...prefix, k].join('.'), accepts: accepted(node, root.definitions) });
+      }
+    }
+  };
+  walk(root.properties!, []);
+  return envKeys;
+}
+
+// Environment strings become what the key accepts; what cannot be converted
+// stays a string, so the schema reports it with its key.
+function coerce(value: string, accepts: Set<string>): unknown {
+  if (accepts.has('number') && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (accepts.has('boolean')) {
+    if (['true', '1', 'yes'].includes(value) && !accepts.has('string')) return true;
+    if (['false', '0', 'no', ''].includes(value)) return false;
   }
+  return value;
 }
 
 export function loadEnvOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOptions {
@@ -232,18 +224,19 @@ export function loadEnvOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOp
   const unknown: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('TASKDAEMON_') || value === undefined || name === 'TASKDAEMON_CONFIG') continue;
-    const spec = ENV_KEYS[name];
+    const vars = envVariables(); // only read the schema when such a variable is set
+    const spec = vars.get(name);
     if (!spec) {
-      const guess = closest(name, Object.keys(ENV_KEYS));
+      const guess = closest(name, [...vars.keys()]);
       unknown.push(`environment: unknown variable ${name}${guess ? ` (did you mean ${guess}?)` : ''}`);
       continue;
     }
     const [table, key] = spec.key.includes('.') ? spec.key.split('.') : [null, spec.key];
-    const v = coerce(value, spec.type);
+    const v = coerce(value, spec.accepts);
     if (table) data[table] = { ...(data[table] as object), [key!]: v };
     else data[key!] = v;
   }
-  const envName = (key: string): string => Object.entries(ENV_KEYS).find(([, s]) => s.key === key)?.[0] ?? key;
+  const envName = (key: string): string => `TASKDAEMON_${key.replace(/\./g, '_').toUpperCase()}`;
   // Nothing set (the usual case): skip loading the validator at all.
   const errors = [...unknown, ...(Object.keys(data).length ? describe(validate(data), data, 'environment', envName) : [])];
   if (errors.length) throw configError(errors);
