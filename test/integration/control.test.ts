@@ -10,9 +10,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, td } from '../helpers/cli';
 import { alive, procFds, waitFor } from '../helpers/proc';
 import { freePort } from '../helpers/net';
+import { APP, startApp, writeConfig } from '../helpers/app';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
-const APP = path.join(FIXTURES, 'lifecycle.js');
 const PROBE = path.join(FIXTURES, 'probe.js');
 let sb: Sandbox;
 afterEach(async () => {
@@ -21,20 +21,6 @@ afterEach(async () => {
 
 const sockOf = (s: Sandbox): string => s.pidfile.replace(/\.pid$/, '.sock');
 
-function writeConfig(s: Sandbox, config: object): string {
-  const file = path.join(s.dir, 'config.json');
-  fs.writeFileSync(file + '.tmp', JSON.stringify(config));
-  fs.renameSync(file + '.tmp', file);
-  return file;
-}
-
-async function startApp(s: Sandbox, config: object, ...extra: string[]): Promise<number> {
-  const file = writeConfig(s, config);
-  const r = await td(['start', APP, ...s.flags, ...extra, '--', s.tag, `--config=${file}`]);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return s.readPid()!;
-}
 
 // Sends raw text, collects reply lines until `expect` lines arrived or the server closed.
 function raw(sock: string, text: string | Buffer, expectLines = 1): Promise<{ lines: unknown[]; closed: boolean }> {
@@ -68,7 +54,7 @@ const call = async (sock: string, method: string, params?: object): Promise<{ re
 describe('control socket', () => {
   it('is a 0600 socket next to the pidfile, answers every method, and goes away at stop', async () => {
     sb = sandbox();
-    const pid = await startApp(sb, { version: 1 });
+    const { pid } = await startApp(sb, { version: 1 });
     const sock = sockOf(sb);
     const st = fs.lstatSync(sock);
     expect(st.isSocket()).toBe(true);
@@ -92,7 +78,7 @@ describe('control socket', () => {
 
   it('answers garbage with JSON-RPC errors and keeps serving', async () => {
     sb = sandbox();
-    const pid = await startApp(sb, { version: 1 });
+    const { pid } = await startApp(sb, { version: 1 });
     const sock = sockOf(sb);
     const r = await raw(sock, ['not json', '42', '{"jsonrpc":"1.0","id":1,"method":"ping"}', '{"jsonrpc":"2.0","id":2,"method":"nope"}',
       '{"jsonrpc":"2.0","id":3,"method":"awaitReload","params":{"after":-1}}', '{"jsonrpc":"2.0","id":4,"method":"ping","params":"x"}', '[]',
@@ -107,7 +93,7 @@ describe('control socket', () => {
 
   it('drops a client that sends a 1 MB line, with an error, and stays well', async () => {
     sb = sandbox();
-    const pid = await startApp(sb, { version: 1 });
+    const { pid } = await startApp(sb, { version: 1 });
     const r = await raw(sockOf(sb), Buffer.alloc(1 << 20, 'x'));
     expect(r.lines[0]).toMatchObject({ error: { code: -32600, message: expect.stringContaining('longer than 65536') } });
     expect(await call(sockOf(sb), 'ping')).toMatchObject({ result: 'pong' });
@@ -124,7 +110,7 @@ describe('control socket', () => {
 
   it('survives clients that vanish mid-request, and leaks no fd', async () => {
     sb = sandbox();
-    const pid = await startApp(sb, { version: 1, reloadDelayMs: 300 });
+    const { pid } = await startApp(sb, { version: 1, reloadDelayMs: 300 });
     await call(sockOf(sb), 'ping');
     const before = procFds(pid).size;
     await Promise.all(
@@ -172,14 +158,14 @@ describe('CLI over the control plane', () => {
 
   it('a plain kill -HUP reloads too', async () => {
     sb = sandbox();
-    const pid = await startApp(sb, { version: 1 });
+    const { pid } = await startApp(sb, { version: 1 });
     process.kill(pid, 'SIGHUP');
     await waitFor(() => sb.readLog().includes('reloaded generation 1'), 5_000, 'the reload');
   });
 
   it('status --json has the daemon report and both versions; health exits 0, 1, 3', async () => {
     sb = sandbox();
-    const pid = await startApp(sb, { version: 1 });
+    const { pid } = await startApp(sb, { version: 1 });
     const s = JSON.parse((await td(['status', '--pidfile', sb.pidfile, '--name', sb.name, '--json'])).stdout);
     const version = JSON.parse(fs.readFileSync(path.join(FIXTURES, '..', '..', 'package.json'), 'utf8')).version;
     expect(s).toMatchObject({ name: sb.name, state: 'running', pid, cliVersion: version, daemon: { version, phase: 'ready', pid, generation: 0, inFlight: 0 } });
@@ -200,7 +186,7 @@ describe('CLI over the control plane', () => {
   it('restart: a new daemon with a new pid', async () => {
     sb = sandbox();
     const file = writeConfig(sb, { version: 1 });
-    const pid = await startApp(sb, { version: 1 });
+    const { pid } = await startApp(sb, { version: 1 });
     const r = await td(['restart', APP, ...sb.flags, '--', sb.tag, `--config=${file}`]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^stopped ${sb.name} \\(pid ${pid}\\)\\nstarted ${sb.name} \\(pid \\d+\\)\\n$`));

@@ -4,32 +4,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
+import { isRoot, nobodyReadable, td } from '../helpers/cli';
 import { alive, waitFor } from '../helpers/proc';
+import { APP, startApp, writeConfig } from '../helpers/app';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
-const APP = path.join(FIXTURES, 'lifecycle.js');
 let sb: Sandbox;
 afterEach(async () => {
   await sb?.cleanup();
 });
 
-function writeConfig(s: Sandbox, config: object): string {
-  const file = path.join(s.dir, 'config.json');
-  fs.writeFileSync(file + '.tmp', JSON.stringify(config));
-  fs.renameSync(file + '.tmp', file);
-  return file;
-}
-
-async function startApp(s: Sandbox, config: object, ...extra: string[]): Promise<{ pid: number; port: number }> {
-  const file = writeConfig(s, config);
-  const r = await td(['start', APP, ...s.flags, ...extra, '--', s.tag, `--config=${file}`]);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  const ports = [...s.readLog().matchAll(/listening.{0,12}port (\d+)/g)]; // text or JSON lines; the latest start
-  const port = Number(ports.at(-1)![1]);
-  return { pid: s.readPid()!, port };
-}
 
 async function get(port: number, p = '/'): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}${p}`);
