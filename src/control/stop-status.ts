@@ -1,6 +1,5 @@
 // `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only a
 // process that holds the pidfile open while its lock is held is ever signalled.
-import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { holdsFile, probePidfile, removeStalePidfile } from '../pidfile';
 import { parseRetry, timeoutSchedule } from '../retry';
@@ -35,12 +34,6 @@ export interface StopOptions {
 export type StopResult =
   | { state: 'stopped'; pid: number; how: 'exited' | 'killed' | 'gone' }
   | { state: 'not-running'; stalePid: number | null };
-
-export class NotRunningError extends TaskdaemonError {
-  constructor(message: string) {
-    super(message, { exitCode: EXIT.FAILURE, code: 'ERR_NOT_RUNNING' });
-  }
-}
 
 export async function stopDaemon(o: StopOptions): Promise<StopResult> {
   const p = probePidfile(o.pidfile);

@@ -74,7 +74,6 @@ export interface LifecycleOptions {
   healthHost: string;
 }
 
-export const DEFAULT_GRACE_MS = 30_000;
 const SHUTDOWN_HOOK_MIN_MS = 1_000;
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
 
