@@ -3,12 +3,39 @@
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let readerGone = false;
+
+// Writes all of `text` to fd 1 or 2. The fd may be a non-blocking pipe (another
+// process sharing it made it so): a big write then goes out in parts or fails
+// with EAGAIN until the reader catches up. A reader that went away (EPIPE, as
+// in `taskdaemon status | head -1`) ends the output, not the command: its exit
+// code still tells what happened.
+export function writeAll(fd: 1 | 2, text: string): void {
+  let rest = Buffer.from(text);
+  while (rest.length > 0 && !readerGone) {
+    try {
+      rest = rest.subarray(fs.writeSync(fd, rest));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') readerGone = true;
+      else if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 10);
+      else throw e;
+    }
+  }
+}
+
+/** True once stdout's reader has gone (EPIPE): followers can stop. */
+export function outputClosed(): boolean {
+  return readerGone;
+}
+
 export function out(text: string): void {
-  fs.writeSync(1, text.endsWith('\n') ? text : text + '\n');
+  writeAll(1, text.endsWith('\n') ? text : text + '\n');
 }
 
 export function err(text: string): void {
-  fs.writeSync(2, text.endsWith('\n') ? text : text + '\n');
+  writeAll(2, text.endsWith('\n') ? text : text + '\n');
 }
 
 export function color(fd: 1 | 2, code: number, text: string): string {

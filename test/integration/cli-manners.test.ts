@@ -1,6 +1,7 @@
 // CLI manners: --help with examples everywhere, one-line errors with stack
 // traces only under --debug, and the version check between CLI and daemon.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,6 +43,19 @@ describe('CLI manners', () => {
     expect(onTty('env -u NO_COLOR')).toContain('\x1b[32mrunning\x1b[0m');
     expect(onTty('env NO_COLOR=1')).not.toContain('\x1b[');
     expect((await td(['status', '--pidfile', sb.pidfile, '--name', sb.name])).stdout).not.toContain('\x1b['); // a pipe
+  });
+
+  it('a reader that goes away (EPIPE, as in `status | head -1`) does not change the exit code', async () => {
+    sb = sandbox();
+    expect((await td(['start', path.join(ROOT, 'test', 'fixtures', 'probe.js'), ...sb.flags, '--', sb.tag])).code).toBe(0);
+    for (const [args, code] of [[['status', '--pidfile', sb.pidfile], 0], [['status', '--pidfile', sb.pidfile + '.none'], 3], [['logs', '--stdout', sb.log, '-n', '5'], 0]] as const) {
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'taskdaemon.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // the reader is gone before the first write
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const [exit] = await once(child, 'exit');
+      expect({ args: args[0], exit, stderr }).toEqual({ args: args[0], exit: code, stderr: '' });
+    }
   });
 
   it('status warns when the daemon runs another taskdaemon version than the CLI', async () => {

@@ -1,12 +1,11 @@
 // taskdaemon logs: the last lines of a daemon's log, and with -f every new
 // line after them, across logrotate's rename and truncation (like tail -F).
-import * as fs from 'node:fs';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
 import { follow, tailLines, type FollowEvent } from '../../logs/tail';
 import { defaultLogFile, validateName } from '../../paths';
 import { targetName } from '../shared';
-import { err } from '../output';
+import { err, outputClosed, writeAll } from '../output';
 
 export interface LogsFlags {
   config?: string;
@@ -20,34 +19,32 @@ export interface LogsFlags {
 export async function logsCommand(nameArg: string | undefined, f: LogsFlags): Promise<number | null> {
   const file = logFile(nameArg, f);
   const n = lineCount(f.lines);
-  const print = (lines: string[]): void => write(lines.map((l) => (f.json ? JSON.stringify({ line: l }) : l) + '\n').join(''));
-  try {
-    if (!f.follow) {
-      let lines: string[];
-      try {
-        lines = tailLines(file, n);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        err(`taskdaemon: no log at ${file}`);
-        return EXIT.FAILURE;
-      }
-      if (lines.length > 0) print(lines);
-      return EXIT.OK;
-    }
-    const stop = new AbortController();
-    const onSignal = (): void => stop.abort();
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const stop = new AbortController();
+  const print = (lines: string[]): void => {
+    writeAll(1, lines.map((l) => (f.json ? JSON.stringify({ line: l }) : l) + '\n').join(''));
+    // The reader went away (`taskdaemon logs -f | head`): that ends the job, like tail.
+    if (outputClosed()) stop.abort();
+  };
+  if (!f.follow) {
+    let lines: string[];
     try {
-      await follow(file, print, { signal: stop.signal, lines: n, onEvent: (e) => err(`taskdaemon: ${NOTICE[e](file)}`) });
-    } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      lines = tailLines(file, n);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      err(`taskdaemon: no log at ${file}`);
+      return EXIT.FAILURE;
     }
+    if (lines.length > 0) print(lines);
     return EXIT.OK;
-  } catch (e) {
-    // The reader went away (`taskdaemon logs | head`): that ends the job, like tail.
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.OK;
-    throw e;
   }
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  try {
+    await follow(file, print, { signal: stop.signal, lines: n, onEvent: (e) => err(`taskdaemon: ${NOTICE[e](file)}`) });
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  return EXIT.OK;
 }
 
 const NOTICE: { [e in FollowEvent]: (file: string) => string } = {
@@ -74,18 +71,3 @@ function lineCount(value: string): number {
   return n;
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-// fd 1 may be a non-blocking pipe (another process sharing it made it so):
-// a big write then goes out in parts or fails with EAGAIN until the reader catches up.
-function write(text: string): void {
-  let rest = Buffer.from(text);
-  while (rest.length > 0) {
-    try {
-      rest = rest.subarray(fs.writeSync(1, rest));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(pause, 0, 0, 10);
-    }
-  }
-}
