@@ -1,0 +1,12 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.mts';
+
+// `npm run test:stress`: only the failure-mode suite, at full counts, with room for them.
+export default mergeConfig(base, defineConfig({
+  test: {
+    include: ['test/stress/**/*.test.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+  },
+}));
