@@ -1,12 +1,13 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.mts';
 
-// `npm run test:stress`: only the failure-mode suite, at full counts, with room for them.
-export default mergeConfig(base, defineConfig({
+// `npm run test:stress`: only the failure-mode suite, at full counts, one file at a time.
+export default defineConfig({
   test: {
+    ...base.test,
     include: ['test/stress/**/*.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 60_000,
     fileParallelism: false,
   },
-}));
+});
