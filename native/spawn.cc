@@ -45,6 +45,9 @@ struct Spec {
   // the step name its failure reports: better than node's own error after exec.
   std::vector<std::pair<std::string, std::string>> readable;
   int max_fd = 1024;      // close loop bound when close_range(2) is missing
+  // Write end of a pipe to the starter only: the intermediate child puts the
+  // daemon's pid there, so the starter knows it the moment daemonize returns.
+  int pid_fd = -1;
 };
 
 // --- async-signal-safe helpers, used only between fork and exec ---
@@ -196,6 +199,7 @@ pid_t BareFork() {
   pid_t pid = BareFork();
   if (pid < 0) { Report(s.ready_fd, "fork", errno); _exit(1); }
   if (pid == 0) BecomeDaemon(s);
+  WriteAll(s.pid_fd, reinterpret_cast<const char*>(&pid), sizeof pid);
   char buf[32];
   size_t n = Append(buf, 0, sizeof buf, "MAINPID=");
   n = AppendUint(buf, n, sizeof buf, static_cast<unsigned long>(pid));
@@ -224,8 +228,9 @@ void FinishVector(std::vector<std::string>& src, std::vector<char*>& dst) {
 
 }  // namespace
 
-// daemonize(spec) -> { pid: intermediate pid, status: its exit code } | { errno, syscall }
-// The daemon's own pid and any failure of its setup arrive on spec.readyFd.
+// daemonize(spec) -> { pid: intermediate pid, status: its exit code, daemonPid } | { errno, syscall }
+// daemonPid is 0 when the second fork failed. Any failure of the daemon's
+// setup, and its readiness, arrive on spec.readyFd.
 static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ExpectArgs(info, 1)) return env.Undefined();
@@ -290,6 +295,11 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     s.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
 
+  int pid_pipe[2];
+  // Non-blocking: the read below must not wait for a daemon that still holds the write end.
+  if (pipe2(pid_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return Failure(env, "pipe2", errno);
+  s.pid_fd = pid_pipe[1];
+
   // Block every signal so no Node handler can run in a child before it resets them.
   sigset_t all, old;
   sigfillset(&all);
@@ -298,15 +308,28 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   if (pid == 0) Intermediate(s);
   int fork_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (pid < 0) return Failure(env, "fork", fork_errno);
+  close(pid_pipe[1]);
+  if (pid < 0) {
+    close(pid_pipe[0]);
+    return Failure(env, "fork", fork_errno);
+  }
 
   int status = 0;
   pid_t w;
   do w = waitpid(pid, &status, 0); while (w < 0 && errno == EINTR);
-  if (w < 0) return Failure(env, "waitpid", errno);
+  int wait_errno = errno;
+  // The intermediate has exited (or we could not wait): its write end is
+  // closed, so this read returns the pid it wrote, or end of file.
+  pid_t daemon_pid = 0;
+  ssize_t got;
+  do got = read(pid_pipe[0], &daemon_pid, sizeof daemon_pid); while (got < 0 && errno == EINTR);
+  close(pid_pipe[0]);
+  if (got != static_cast<ssize_t>(sizeof daemon_pid)) daemon_pid = 0;
+  if (w < 0) return Failure(env, "waitpid", wait_errno);
 
   Napi::Object r = Napi::Object::New(env);
   r.Set("pid", Napi::Number::New(env, pid));
+  r.Set("daemonPid", Napi::Number::New(env, daemon_pid));
   r.Set("status", Napi::Number::New(env, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)));
   return r;
 }

@@ -4,11 +4,13 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 import { controlSocketPath, rpcCall } from './control/rpc-client';
 import type * as StopStatus from './control/stop-status';
+import type * as Reload from './control/reload';
+import type * as EnsureRunning from './control/ensure-running';
 import type * as Daemonize from './daemonize';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from './options';
-import { holdsFile, probePidfile, removeStalePidfile } from './pidfile';
+import { holdsLock, probePidfile, removeStalePidfile } from './pidfile';
 import type { ReloadResult } from './runtime/define';
 import type { StatusReport } from './runtime/status-report';
 import { signalProcess } from './terminate';
@@ -70,6 +72,21 @@ export class DaemonManager {
     }
   }
 
+  /**
+   * Start it unless it runs; resolve once it is ready, whoever started it (many
+   * callers at once give one daemon). `started` says whether this call started it.
+   */
+  async ensureRunning(control: Daemonize.StartControl = {}): Promise<EnsureRunning.EnsureResult> {
+    try {
+      const r = await (require('./control/ensure-running') as typeof EnsureRunning).ensureRunning(this.options, control);
+      this.lastFailure = null;
+      return r;
+    } catch (err) {
+      this.lastFailure = err as Error;
+      throw err;
+    }
+  }
+
   /** SIGTERM (or the retry schedule), wait for the exit, remove the pidfile. */
   stop(): Promise<StopStatus.StopResult> {
     return stopStatus().stopDaemon({ pidfile: this.pidfile, timeoutMs: this.stopTimeoutMs, ...(this.retry && { retry: this.retry }) });
@@ -85,7 +102,7 @@ export class DaemonManager {
     const p = probePidfile(this.pidfile);
     if (p.state !== 'locked' || p.pid === null) return false;
     const pid = p.pid;
-    const r = signalProcess(pid, signal, () => holdsFile(pid, p.dev, p.ino));
+    const r = signalProcess(pid, signal, () => holdsLock(pid, p.dev, p.ino));
     if (r === 'not-ours') throw new TaskdaemonError(`pid ${pid} does not hold ${this.pidfile}; not signalled`, { code: 'ERR_NOT_LOCK_HOLDER' });
     return r === 'sent';
   }
@@ -122,10 +139,11 @@ export class DaemonManager {
     }
   }
 
-  /** Reload through the control socket and return its recorded result. */
-  async reload(): Promise<ReloadResult> {
-    if (!this.isRunning()) throw new TaskdaemonError(`${this.name} is not running`, { exitCode: EXIT.NOT_RUNNING, code: 'ERR_NOT_RUNNING' });
-    return rpcCall<ReloadResult>(this.socket, 'reload', {}, 60_000);
+  /** SIGHUP, then the result of the reload it caused (the same protocol as `taskdaemon reload`). */
+  async reload(timeoutMs = 60_000): Promise<ReloadResult> {
+    const { pid, result } = await (require('./control/reload') as typeof Reload).reloadDaemon(this.pidfile, this.name, timeoutMs);
+    if (!result) throw new TaskdaemonError(`sent SIGHUP to ${this.name} (pid ${pid}); it has no control socket, so the result is unknown`, { code: 'ERR_RELOAD_UNOBSERVED' });
+    return result;
   }
 
   /** Remove a stale pidfile and control socket left by a daemon that died. True if something was removed. */

@@ -50,7 +50,7 @@ export interface GroupEntry {
 }
 
 export interface NativeBinding {
-  daemonize(spec: DaemonizeSpec): { pid: number; status: number } | NativeFailure;
+  daemonize(spec: DaemonizeSpec): { pid: number; status: number; daemonPid: number } | NativeFailure;
   flock(fd: number, op: number): number;
   LOCK_SH: number;
   LOCK_EX: number;

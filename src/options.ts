@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
 import type { Rlimit } from './native';
-import { defaultLogFile, defaultPidfile, defaultStateFile, nameFromEntry, validateName } from './paths';
+import { checkParentDir, defaultLogFile, defaultPidfile, defaultStateFile, nameFromEntry, validateName } from './paths';
 import type { LogFormat } from './runtime/logger';
 import { resolveCredentials, type Credentials } from './users';
+import { parseDuration } from './duration';
 
 export interface DaemonOptions {
   /** The program to run: a module with a defineDaemon() default export, or a plain script. */
@@ -93,16 +94,7 @@ export function parseUmask(value: string | number): number {
   throw invalid(`invalid umask '${String(value)}': expected an octal mode from 000 to 777`, 'for example --umask 027', 'umask');
 }
 
-// "30", "2.5", "500ms", "2s", "1m" -> milliseconds.
-export function parseDuration(value: number | string, what: string): number {
-  const m = typeof value === 'number' ? [String(value), String(value), 's'] : /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  const n = m ? Number(m[1]) : NaN;
-  if (!m || !Number.isFinite(n) || n <= 0) {
-    throw invalid(`invalid ${what} '${String(value)}': expected a positive number of seconds`, 'for example 30, 2.5, 500ms or 1m', what.replace(/^--/, ''));
-  }
-  const unit = m[2] ?? 's';
-  return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000);
-}
+export { parseDuration } from './duration';
 
 export function parseEnv(env: DaemonOptions['env']): { [key: string]: string } {
   if (!env) return {};
@@ -168,6 +160,22 @@ function resolveDir(dir: string): string {
   return abs;
 }
 
+// A name taken from the entry's file name ("My Server.js") may not be a valid one: say where it came from.
+function derivedName(entry: string): string {
+  const name = nameFromEntry(entry);
+  try {
+    return validateName(name);
+  } catch {
+    const suggestion = name.toLowerCase().replace(/[^a-z0-9_.@-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64) || 'app';
+    throw new TaskdaemonError(`the name '${name}', taken from the entry file ${path.basename(entry)}, is not a valid daemon name`, {
+      exitCode: EXIT.INVALID_ARGS,
+      code: 'ERR_INVALID_NAME',
+      key: 'name',
+      hint: `give one with --name, for example --name ${suggestion} (1-64 letters, digits, or . _ @ -, starting with a letter or digit)`,
+    });
+  }
+}
+
 export function resolveOptions(o: DaemonOptions): ResolvedOptions {
   if (!o.entry) throw invalid('missing entry', 'usage: taskdaemon start <entry> [-- args...], or entry = "..." in the config file', 'entry');
   // Cheap syntax checks first, then the file system, then NSS look-ups.
@@ -179,7 +187,7 @@ export function resolveOptions(o: DaemonOptions): ResolvedOptions {
   const rlimits = parseLimits(o);
   const nice = o.nice === undefined ? null : parseInteger(o.nice, '--nice', -20, 19);
   const healthPort = o.healthPort === undefined ? null : parseInteger(o.healthPort, '--health-port', 1, 65535);
-  const name = validateName(o.name ?? nameFromEntry(o.entry));
+  const name = o.name !== undefined ? validateName(o.name) : derivedName(o.entry);
   const entry = resolveEntry(o.entry);
   const cwd = resolveDir(o.chdir ?? '/');
   const credentials = resolveCredentials(o.user, o.group);
@@ -187,6 +195,9 @@ export function resolveOptions(o: DaemonOptions): ResolvedOptions {
   const stderr = path.resolve(o.stderr ?? stdout);
   const pidfile = o.pidfile === false ? null : path.resolve(o.pidfile ?? defaultPidfile(name));
   const stateFile = o.stateFile === false ? null : path.resolve(o.stateFile ?? defaultStateFile(name));
+  for (const [file, key] of [[stdout, 'stdout'], [stderr, 'stderr'], [pidfile, 'pidfile'], [stateFile, 'state-file']] as const) {
+    if (file) checkParentDir(file, key);
+  }
   return {
     entry,
     args: o.args ?? [],

@@ -179,9 +179,11 @@ export function removeStalePidfile(file: string): boolean {
   return true;
 }
 
-// Does process `pid` hold an open fd on this inode? Only such a process can
-// hold the pidfile's lock, so only such a process is ever signalled.
-export function holdsFile(pid: number, dev: number, ino: number): boolean {
+// Does process `pid` hold the flock on this inode? Only such a process is
+// ever signalled. An fd on the file is not enough (anyone may open it to
+// read): the kernel lists a lock in /proc/PID/fdinfo/FD only for the open
+// file description that holds it. See: man 5 proc (/proc/pid/fdinfo), man 2 flock
+export function holdsLock(pid: number, dev: number, ino: number): boolean {
   const dir = `/proc/${pid}/fd`;
   let entries: string[];
   try {
@@ -194,10 +196,28 @@ export function holdsFile(pid: number, dev: number, ino: number): boolean {
   for (const e of entries) {
     try {
       const st = fs.statSync(`${dir}/${e}`);
-      if (st.dev === dev && st.ino === ino) return true;
+      if (st.dev !== dev || st.ino !== ino) continue;
+      if (/^lock:\s.*\bFLOCK\b/m.test(fs.readFileSync(`/proc/${pid}/fdinfo/${e}`, 'latin1'))) return true;
     } catch {
       /* fd closed meanwhile */
     }
   }
   return false;
+}
+
+/** Every process holding the flock on this inode (a slow scan of /proc: for reports, not hot paths). */
+export function lockHolders(dev: number, ino: number): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (/^\d+$/.test(e) && holdsLockQuietly(Number(e), dev, ino)) out.push(Number(e));
+  }
+  return out;
+}
+
+function holdsLockQuietly(pid: number, dev: number, ino: number): boolean {
+  try {
+    return holdsLock(pid, dev, ino);
+  } catch {
+    return false; // another user's process we may not inspect
+  }
 }

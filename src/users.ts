@@ -19,6 +19,9 @@ function invalid(message: string, hint: string, key: 'user' | 'group'): Taskdaem
 }
 
 export function resolveCredentials(user?: string, group?: string): Credentials | null {
+  // `--user "$UNSET"` in a script must never mean "stay root".
+  if (user !== undefined && user.trim() === '') throw invalid('invalid --user \'\': a user name or uid is required', 'leave --user out to keep the caller\'s user', 'user');
+  if (group !== undefined && group.trim() === '') throw invalid('invalid --group \'\': a group name or gid is required', "leave --group out to use the user's primary group", 'group');
   if (!user && !group) return null;
   const n = native();
   let uid = -1;

@@ -3,7 +3,9 @@ import { Option, type Command } from 'commander';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { defaultPidfile, nameFromEntry, validateName } from '../paths';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { err } from './output';
 import { findConfigFile, loadConfigFile, loadEnvOverrides, mergeConfig, type ConfigOptions } from '../config/load';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options';
 
@@ -56,7 +58,7 @@ export interface Target {
 // The daemon a command is about: --name or the argument, else the config
 // file's (or environment's) name, else its entry's. Also returns that config.
 export function targetName(nameArg: string | undefined, o: { config?: string; name?: string }): { name: string | undefined; merged: ConfigOptions } {
-  const layers = loadLayers(o.config);
+  const layers = loadLayersLeniently(o.config);
   const merged = mergeConfig(layers.file, layers.env, {});
   return { name: o.name ?? nameArg ?? merged.name ?? (merged.entry ? nameFromEntry(merged.entry) : undefined), merged };
 }
@@ -137,6 +139,49 @@ export function loadLayers(configFlag: string | undefined): Layers {
     file: configFile ? loadConfigFile(configFile).options : {},
     env: loadEnvOverrides(),
   };
+}
+
+// stop, status, reload, health and logs must still find a running daemon when
+// its config file has since gained a typo: warn, and take what can be read
+// (name, pidfile, entry, stdout) from the file as plain TOML, and from the
+// environment's variables one by one.
+export function loadLayersLeniently(configFlag: string | undefined): Layers {
+  try {
+    return loadLayers(configFlag);
+  } catch (e) {
+    if (!(e instanceof TaskdaemonError) || e.code !== 'ERR_BAD_CONFIG') throw e;
+    err(`taskdaemon: warning: ${e.message}`);
+    if (e.hint) err(e.hint);
+    err('taskdaemon: warning: ignoring the configuration; finding the daemon by its name and pidfile');
+  }
+  const configFile = findConfigFile(configFlag);
+  return { configFile, file: configFile ? bareKeys(configFile) : {}, env: bareEnv() };
+}
+
+const TARGET_KEYS = { name: 'name', pidfile: 'pidfile', entry: 'entry', stdout: 'stdout' } as const;
+
+function bareKeys(file: string): ConfigOptions {
+  const out: ConfigOptions = {};
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const data = (require('smol-toml') as { parse(text: string): { [k: string]: unknown } }).parse(fs.readFileSync(file, 'utf8'));
+    for (const [key, opt] of Object.entries(TARGET_KEYS)) {
+      const v = data[key];
+      if (typeof v === 'string' && v) out[opt] = key === 'name' ? v : path.resolve(path.dirname(file), v);
+    }
+  } catch {
+    /* not even TOML: nothing to take */
+  }
+  return out;
+}
+
+function bareEnv(): ConfigOptions {
+  const out: ConfigOptions = {};
+  for (const [key, opt] of Object.entries(TARGET_KEYS)) {
+    const v = process.env[`TASKDAEMON_${key.toUpperCase()}`];
+    if (v) out[opt] = key === 'name' ? v : path.resolve(v);
+  }
+  return out;
 }
 
 const camel = (key: string): string => key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

@@ -128,6 +128,7 @@ export class Lifecycle {
   private reloadPending = false;
   private reloadAfterReady = false;
   private reloadWaiters: (() => void)[] = [];
+  private readyWaiters: (() => void)[] = [];
   readonly ctx: DaemonContext;
 
   constructor(private readonly o: LifecycleOptions) {
@@ -173,7 +174,11 @@ export class Lifecycle {
   }
 
   async start(): Promise<void> {
-    process.on('exit', () => this.releasePidfile());
+    process.on('exit', (code) => {
+      // Ended before readiness (process.exit, an uncaught error): `start` says how.
+      if (this.readyFd >= 0) this.sendReadiness({ EXIT: code, MAINPID: process.pid });
+      this.releasePidfile();
+    });
     process.on('beforeExit', () => {
       if (this.phase === 'ready') this.log.info('idle-exit', 'nothing keeps the event loop alive (no server, timer or run()); exiting');
       this.phase = 'stopped';
@@ -237,11 +242,19 @@ export class Lifecycle {
           if (def.run && !this.shuttingDown) void this.shutdown('run finished');
         },
         (err: unknown) => {
+          // run() awaiting something with { signal: ctx.signal } rejects when our own stop aborts it: a normal end.
+          if (this.abortedByUs(err)) return;
           this.log.error('run-failed', errorDetail(err));
           if (!this.shuttingDown) void this.shutdown('run failed', 1);
         },
       );
     if (this.reloadAfterReady) this.requestReload('SIGHUP during start');
+  }
+
+  private abortedByUs(err: unknown): boolean {
+    if (!this.abort.signal.aborted) return false;
+    const reason: unknown = this.abort.signal.reason;
+    return err === reason || (err instanceof Error && (err.name === 'AbortError' || err.cause === reason));
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -264,6 +277,28 @@ export class Lifecycle {
     this.log.info('ready', `pid ${process.pid} after ${Math.round(performance.now())} ms`);
     this.sendReadiness({ READY: 1, MAINPID: process.pid });
     this.notify({ READY: 1, MAINPID: process.pid, STATUS: 'ready' });
+    for (const wake of this.readyWaiters.splice(0)) wake();
+  }
+
+  /** Resolves with the phase once start-up is over (or still 'starting' after timeoutMs): `start --oknodo` waits on it. */
+  awaitReady(timeoutMs: number): Promise<DaemonState> {
+    if (this.phase !== 'starting') return Promise.resolve(this.phase);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve(this.phase);
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== wake);
+        resolve(this.phase);
+      }, timeoutMs);
+      this.readyWaiters.push(wake);
+    });
+  }
+
+  /** Cheap facts for the control plane: no health hook, no measurements. */
+  get reloadInProgress(): boolean {
+    return this.reloading !== null;
   }
 
   // Readiness goes once; then the pipe closes so `start` sees end of file.

@@ -4,9 +4,45 @@ import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
 import { json, out } from '../output';
 import { resolveDaemon, type DaemonFlags } from '../shared';
+import type { ConfigOptions } from '../../config/load';
+import type { ResolvedOptions } from '../../options';
 
 export interface ConfigFlags extends DaemonFlags {
   json?: boolean;
+}
+
+const seconds = (ms: number): number => ms / 1000;
+
+// The effective configuration in the file's own keys, so `config show > f.toml`
+// gives a file `config check --config f.toml` accepts (paths absolute).
+function asToml(o: ResolvedOptions, merged: ConfigOptions, configFile: string | null): string {
+  const doc: { [k: string]: unknown } = {
+    entry: o.entry,
+    ...(o.args.length && { args: o.args }),
+    name: o.name,
+    ...(o.pidfile && { pidfile: o.pidfile }),
+    ...(merged.user && { user: merged.user }),
+    ...(merged.group && { group: merged.group }),
+    umask: o.umask.toString(8).padStart(3, '0'),
+    chdir: o.cwd,
+    stdout: o.stdout,
+    stderr: o.stderr,
+    ready_timeout: seconds(o.readyTimeoutMs),
+    grace: seconds(o.graceMs),
+    log_format: o.logFormat,
+    state_file: o.stateFile ?? false,
+    ...(o.watchConfig && { watch_config: o.watchConfig }),
+    ...(merged.nofile !== undefined && { nofile: Number(merged.nofile) }),
+    ...(merged.preventCore ? { prevent_core: true } : merged.core !== undefined && { core: merged.core === 'unlimited' ? 'unlimited' : Number(merged.core) }),
+    ...(o.nice !== null && { nice: o.nice }),
+    oknodo: merged.oknodo ?? false,
+    ...(Object.keys(o.env).length && { env: o.env }),
+    stop: { timeout: merged.stopTimeout ?? 30, ...(merged.retry && { retry: merged.retry }) },
+    ...(o.healthPort !== null && { health: { port: o.healthPort, host: o.healthHost } }),
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const toml = (require('smol-toml') as { stringify(v: unknown): string }).stringify(doc);
+  return `# effective configuration of ${o.name}${configFile ? ` (from ${configFile}, the environment and flags)` : ' (environment and flags)'}\n${toml}`;
 }
 
 export function configCommand(action: string | undefined, entry: string | undefined, f: ConfigFlags): number {
@@ -45,6 +81,6 @@ export function configCommand(action: string | undefined, entry: string | undefi
     return EXIT.OK;
   }
   if (f.json) json(effective);
-  else for (const [k, v] of Object.entries(effective)) out(`${k} = ${JSON.stringify(v)}`);
+  else out(asToml(o, merged, layers.configFile));
   return EXIT.OK;
 }
