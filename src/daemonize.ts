@@ -36,7 +36,7 @@ export function bootScript(): string {
   return path.join(__dirname, 'runtime', 'boot.js');
 }
 
-function buildEnv(o: ResolvedOptions, marker: BootMarker): string[] {
+function buildEnv(o: ResolvedOptions, markerFd: number): string[] {
   const env: { [key: string]: string | undefined } = { ...process.env };
   for (const k of STRIPPED_ENV) delete env[k];
   if (o.credentials?.user) {
@@ -44,7 +44,7 @@ function buildEnv(o: ResolvedOptions, marker: BootMarker): string[] {
     if (o.credentials.home) env.HOME = o.credentials.home;
   }
   Object.assign(env, o.env);
-  env[BOOT_ENV] = JSON.stringify(marker);
+  env[BOOT_ENV] = String(markerFd);
   return Object.entries(env)
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([k, v]) => `${k}=${v}`);
@@ -180,27 +180,14 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     const controlPath = controlSocketPath(o.pidfile);
     const controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
     fds.push(controlFd);
-    const marker: BootMarker = {
-      v: 1,
-      name: o.name,
-      readyFd: writeFd,
-      lockFd: lock.fd,
-      pidfile: o.pidfile,
-      graceMs: o.graceMs,
-      logFormat: o.logFormat,
-      stateFile: o.stateFile,
-      watchConfig: o.watchConfig,
-      stdout: o.stdout,
-      stderr: o.stderr,
-      controlFd,
-      healthPort: o.healthPort,
-      healthHost: o.healthHost,
-    };
+    const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o };
+    const markerFd = check<number>(n.memfdWith('taskdaemon-boot', JSON.stringify(marker)), 'memfd_create');
+    fds.push(markerFd);
     const creds = o.credentials;
     const spec: DaemonizeSpec = {
       file: process.execPath,
       argv: [process.execPath, bootScript(), o.entry, ...o.args],
-      envp: buildEnv(o, marker),
+      envp: buildEnv(o, markerFd),
       cwd: o.cwd,
       umask: o.umask,
       stdin: devnull,
@@ -211,7 +198,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       groups: creds ? creds.groups : null,
       lockFd: lock.fd,
       readyFd: writeFd,
-      keepFds: [lock.fd, writeFd, controlFd],
+      keepFds: [lock.fd, writeFd, controlFd, markerFd],
       rlimits: o.rlimits,
       readable: [
         { path: bootScript(), step: 'open(boot script)' },

@@ -9,7 +9,7 @@ import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { openLog } from './logfile';
 import { controlSocketPath } from './paths';
-import { Lifecycle } from './runtime/lifecycle';
+import { Lifecycle, lifecycleOptions } from './runtime/lifecycle';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
 
@@ -76,22 +76,8 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     throw e;
   }
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
-  const life = new Lifecycle({
-    name: o.name,
-    mode: 'foreground',
-    entry: o.entry,
-    args: o.args,
-    readyFd: -1,
-    lock,
-    graceMs: o.graceMs,
-    logFormat: o.logFormat,
-    stateFile: o.stateFile,
-    watchConfig: o.watchConfig,
-    stdoutPath: redirects.stdout ?? null,
-    stderrPath: redirects.stderr ?? redirects.stdout ?? null,
-    controlFd,
-    healthPort: o.healthPort,
-    healthHost: o.healthHost,
-  });
+  const life = new Lifecycle(
+    lifecycleOptions(o, 'foreground', { readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null }),
+  );
   await life.start();
 }

@@ -26,6 +26,8 @@ export function controlMethods(life: Lifecycle): { [name: string]: Method } {
     version: () => ({ version: packageVersion(), node: process.version, pid: process.pid }),
     status: async () => ({ ...(await life.status()), health: await life.health() }),
     health: async () => ({ ...(await life.health()), phase: life.phase }),
+    // `restart NAME` starts the new daemon exactly as this one was started (0600 socket: the starter's eyes only).
+    startOptions: () => life.startOptions,
     state: () => ({ phase: life.phase, generation: life.ctx.generation, reloading: life.reloadInProgress, pid: process.pid }),
     awaitReady: async (params) => ({ phase: await life.awaitReady(numberParam(params, 'timeoutMs', 60_000)), pid: process.pid }),
     // The same result `taskdaemon reload` waits for; one requested during start-up runs right after readiness.

@@ -27,6 +27,7 @@ import type * as ControlMethods from './control-methods';
 import type * as HealthHttp from './health-http';
 import type * as Status from './status-report';
 import { packageVersion } from '../version';
+import type { ResolvedOptions } from '../options';
 import type * as RpcServer from '../control/rpc-server';
 
 // Features a daemon may not use load when first needed: every module a daemon
@@ -72,6 +73,30 @@ export interface LifecycleOptions {
   /** HTTP /health and /ready, or null. */
   healthPort: number | null;
   healthHost: string;
+  /** What the daemon was started with, for `restart NAME` (null in the foreground). */
+  startOptions: ResolvedOptions | null;
+}
+
+/** The one mapping from resolved options to the runtime, for `start` (boot) and `run` (foreground). */
+export function lifecycleOptions(
+  o: ResolvedOptions,
+  mode: LifecycleOptions['mode'],
+  held: { readyFd: number; lock: LockedPidfile | null; controlFd: number; stdoutPath: string | null; stderrPath: string | null },
+): LifecycleOptions {
+  return {
+    name: o.name,
+    mode,
+    entry: o.entry,
+    args: o.args,
+    graceMs: o.graceMs,
+    logFormat: o.logFormat,
+    stateFile: o.stateFile,
+    watchConfig: o.watchConfig,
+    healthPort: o.healthPort,
+    healthHost: o.healthHost,
+    startOptions: mode === 'daemon' ? o : null,
+    ...held,
+  };
 }
 
 const SHUTDOWN_HOOK_MIN_MS = 1_000;
@@ -294,6 +319,10 @@ export class Lifecycle {
       }, timeoutMs);
       this.readyWaiters.push(wake);
     });
+  }
+
+  get startOptions(): ResolvedOptions | null {
+    return this.o.startOptions;
   }
 
   /** Cheap facts for the control plane: no health hook, no measurements. */
