@@ -176,7 +176,15 @@ function derivedName(entry: string): string {
   }
 }
 
-export function resolveOptions(o: DaemonOptions): ResolvedOptions {
+export interface ResolveFor {
+  /**
+   * Rendering a service file (`install`) for the machine's later use: its
+   * directories need not exist yet, and the caller need not be root to name a user.
+   */
+  service?: boolean;
+}
+
+export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): ResolvedOptions {
   if (!o.entry) throw invalid('missing entry', 'usage: taskdaemon start <entry> [-- args...], or entry = "..." in the config file', 'entry');
   // Cheap syntax checks first, then the file system, then NSS look-ups.
   const umask = o.umask === undefined ? DEFAULT_UMASK : parseUmask(o.umask);
@@ -190,13 +198,13 @@ export function resolveOptions(o: DaemonOptions): ResolvedOptions {
   const name = o.name !== undefined ? validateName(o.name) : derivedName(o.entry);
   const entry = resolveEntry(o.entry);
   const cwd = resolveDir(o.chdir ?? '/');
-  const credentials = resolveCredentials(o.user, o.group);
+  const credentials = resolveCredentials(o.user, o.group, { needRoot: !purpose.service });
   const stdout = path.resolve(o.stdout ?? defaultLogFile(name));
   const stderr = path.resolve(o.stderr ?? stdout);
   const pidfile = o.pidfile === false ? null : path.resolve(o.pidfile ?? defaultPidfile(name));
   const stateFile = o.stateFile === false ? null : path.resolve(o.stateFile ?? defaultStateFile(name));
   for (const [file, key] of [[stdout, 'stdout'], [stderr, 'stderr'], [pidfile, 'pidfile'], [stateFile, 'state-file']] as const) {
-    if (file) checkParentDir(file, key);
+    if (file && !purpose.service) checkParentDir(file, key);
   }
   return {
     entry,

@@ -18,7 +18,7 @@ function invalid(message: string, hint: string, key: 'user' | 'group'): Taskdaem
   return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', hint, key });
 }
 
-export function resolveCredentials(user?: string, group?: string): Credentials | null {
+export function resolveCredentials(user?: string, group?: string, opts: { needRoot?: boolean } = {}): Credentials | null {
   // `--user "$UNSET"` in a script must never mean "stay root".
   if (user !== undefined && user.trim() === '') throw invalid('invalid --user \'\': a user name or uid is required', 'leave --user out to keep the caller\'s user', 'user');
   if (group !== undefined && group.trim() === '') throw invalid('invalid --group \'\': a group name or gid is required', "leave --group out to use the user's primary group", 'group');
@@ -55,7 +55,7 @@ export function resolveCredentials(user?: string, group?: string): Credentials |
   const euid = process.geteuid!();
   const egid = process.getegid!();
   const changes = (uid >= 0 && uid !== euid) || gid !== egid;
-  if (changes && euid !== 0) {
+  if (changes && euid !== 0 && opts.needRoot !== false) {
     throw new TaskdaemonError(`changing to ${user ? `user '${user}'` : `group '${group}'`} needs root`, {
       exitCode: EXIT.NO_PRIVILEGE,
       code: 'ERR_NEEDS_ROOT',

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
-import { parseDuration, resolveOptions, type DaemonOptions, type ResolvedOptions } from '../../options';
+import { parseDuration, resolveOptions, type DaemonOptions } from '../../options';
 import { installInputFrom, withSystemPaths } from '../../install/input';
 import { renderInitScript } from '../../install/initd';
 import { renderSystemdUnit, type UnitType } from '../../install/systemd';
@@ -32,16 +32,6 @@ function watchdogSeconds(value: string | undefined): number | undefined {
 }
 
 // Rendering a unit with --user needs no root: the names are checked, the ids are not used.
-function resolveForService(o: DaemonOptions): ResolvedOptions {
-  try {
-    return resolveOptions(o);
-  } catch (e) {
-    if (!(e instanceof TaskdaemonError && e.code === 'ERR_NEEDS_ROOT')) throw e;
-    const { user: _user, group: _group, ...rest } = o;
-    return resolveOptions(rest);
-  }
-}
-
 // Temp file and rename: a reader never sees half a file. Without --force, link()
 // puts it in place only if nothing is there, with no window for a race.
 function writeAtomically(file: string, text: string, mode: number, force: boolean): void {
@@ -79,7 +69,7 @@ export async function installCommand(kind: string | undefined, entry: string | u
   // The unit captures the effective configuration (file < environment < flags) as explicit flags.
   const layers = loadLayers(f.config);
   const flags = mergeConfig(layers.file, layers.env, daemonOptionsFromFlags(entry, args, f)) as DaemonOptions;
-  const o = resolveForService(withSystemPaths(flags));
+  const o = resolveOptions(withSystemPaths(flags), { service: true });
   const input = installInputFrom(o, { ...(flags.user && { user: flags.user }), ...(flags.group && { group: flags.group }) });
   let text: string;
   if (kind === 'systemd') {
