@@ -176,11 +176,12 @@ export function createProgram(run: Runner, version: string): Command {
         .command('config')
         .summary('check or show the effective configuration')
         .argument('[action]', 'check or show')
-        .argument('[entry]', 'the program, if the config file does not name it'),
+        .argument('[entry]', 'the program, if the config file does not name it')
+        .argument('[args...]', 'arguments for the program, after --'),
     ).option('--json', 'print as JSON'),
     'config',
-  ).action((action: string | undefined, entry: string | undefined, flags) =>
-    run(() => (require('./commands/config') as typeof import('./commands/config')).configCommand(action, entry, flags)),
+  ).action((action: string | undefined, entry: string | undefined, args: string[], flags) =>
+    run(() => (require('./commands/config') as typeof import('./commands/config')).configCommand(action, entry, args, flags)),
   );
 
   return program;

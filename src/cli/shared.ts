@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { err } from './output';
 import { findConfigFile, loadConfigFile, loadEnvOverrides, mergeConfig, type ConfigOptions } from '../config/load';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options';
+import { parseDuration } from '../duration';
+import { parseRetry } from '../retry';
 
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -209,4 +211,26 @@ export function resolveDaemon(entry: string | undefined, args: string[], f: Daem
     if (!source) throw e;
     throw new TaskdaemonError(`${source}: ${e.message}`, { exitCode: EXIT.NOT_CONFIGURED, code: 'ERR_BAD_CONFIG', key: e.key, ...(e.hint && { hint: e.hint }) });
   }
+}
+
+// stop and restart: --retry wins over --timeout; flags over the config file and
+// environment. Both are checked now, even when nothing runs: a typo must not
+// wait for the day the daemon is up to be found. A bad value from the file or
+// the environment is a configuration error (6).
+export function stopPlan(f: { timeout?: string; retry?: string }, merged: ConfigOptions): { timeoutMs: number; retry?: string } {
+  const retry = f.retry ?? (f.timeout === undefined ? merged.retry : undefined);
+  const fromConfig = (flag: string | undefined, key: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      if (flag !== undefined || !(e instanceof TaskdaemonError)) throw e;
+      throw new TaskdaemonError(`configuration: [stop] ${key}: ${e.message}`, { exitCode: EXIT.NOT_CONFIGURED, code: 'ERR_BAD_CONFIG', ...(e.hint && { hint: e.hint }) });
+    }
+  };
+  let timeoutMs = 30_000;
+  fromConfig(f.timeout, 'timeout', () => {
+    timeoutMs = parseDuration(f.timeout ?? merged.stopTimeout ?? 30, '--timeout');
+  });
+  if (retry) fromConfig(f.retry, 'retry', () => parseRetry(retry));
+  return { timeoutMs, ...(retry && { retry }) };
 }

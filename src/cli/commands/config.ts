@@ -45,11 +45,11 @@ function asToml(o: ResolvedOptions, merged: ConfigOptions, configFile: string | 
   return `# effective configuration of ${o.name}${configFile ? ` (from ${configFile}, the environment and flags)` : ' (environment and flags)'}\n${toml}`;
 }
 
-export function configCommand(action: string | undefined, entry: string | undefined, f: ConfigFlags): number {
+export function configCommand(action: string | undefined, entry: string | undefined, args: string[], f: ConfigFlags): number {
   if (action !== 'check' && action !== 'show') {
     throw new TaskdaemonError(`unknown config action '${action ?? ''}'`, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', hint: 'use: taskdaemon config check | config show' });
   }
-  const { options: o, merged, layers } = resolveDaemon(entry, [], f);
+  const { options: o, merged, layers } = resolveDaemon(entry, args, f);
   const effective = {
     configFile: layers.configFile,
     entry: o.entry,

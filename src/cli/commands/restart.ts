@@ -5,12 +5,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { controlSocketPath, rpcCall } from '../../control/rpc-client';
 import { daemonStatus, stopDaemon } from '../../control/stop-status';
-import { parseDuration } from '../../duration';
 import { TaskdaemonError } from '../../errors';
 import type { ResolvedOptions } from '../../options';
 import { defaultPidfile, validateName } from '../../paths';
 import { err, out } from '../output';
-import { loadLayersLeniently, resolveDaemon, type Resolved } from '../shared';
+import { loadLayersLeniently, resolveDaemon, stopPlan, type Resolved } from '../shared';
 import { startResolved, type StartFlags } from './start';
 
 export interface RestartFlags extends StartFlags {
@@ -51,9 +50,7 @@ export async function restartCommand(entry: string | undefined, args: string[], 
   }
   const resolved = byName ? await runningOptions(entry, f) : resolveDaemon(entry, args, f);
   const { options: o, merged } = resolved;
-  const retry = f.retry ?? (f.timeout === undefined ? merged.retry : undefined);
-  const timeoutMs = parseDuration(f.timeout ?? merged.stopTimeout ?? 30, '--timeout');
-  const r = await stopDaemon({ pidfile: o.pidfile!, timeoutMs, ...(retry && { retry }) });
+  const r = await stopDaemon({ pidfile: o.pidfile!, ...stopPlan(f, merged) });
   if (r.state === 'stopped' && !f.json) out(`stopped ${o.name} (pid ${r.pid})`);
   return startResolved(resolved, f);
 }
