@@ -16,6 +16,8 @@ import { holdsLock, lockPidfile, releasePidfile, type LockedPidfile } from './pi
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
 import { BOOT_ENV, type BootMarker } from './runtime/markers';
+import { daemonEnvironment } from './daemon-env';
+import { daemonIdentity } from './users';
 import { timeoutSchedule } from './retry';
 import { formatDuration } from './duration';
 import { terminate } from './terminate';
@@ -29,25 +31,16 @@ export interface StartResult {
   stderr: string;
 }
 
-// Inherited from whoever ran `start`, but meaningless to the forked daemon.
-const STRIPPED_ENV = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', BOOT_ENV];
-
 export function bootScript(): string {
   return path.join(__dirname, 'runtime', 'boot.js');
 }
 
+// The daemon's clean environment (daemon-env.ts), and the one variable its boot needs.
 function buildEnv(o: ResolvedOptions, markerFd: number): string[] {
-  const env: { [key: string]: string | undefined } = { ...process.env };
-  for (const k of STRIPPED_ENV) delete env[k];
-  if (o.credentials?.user) {
-    env.USER = env.LOGNAME = o.credentials.user;
-    if (o.credentials.home) env.HOME = o.credentials.home;
-  }
-  Object.assign(env, o.env);
+  const { env } = daemonEnvironment(o, process.env, daemonIdentity(o.credentials));
+  delete env[BOOT_ENV];
   env[BOOT_ENV] = String(markerFd);
-  return Object.entries(env)
-    .filter((e): e is [string, string] => e[1] !== undefined)
-    .map(([k, v]) => `${k}=${v}`);
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
 
@@ -186,7 +179,8 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     const creds = o.credentials;
     const spec: DaemonizeSpec = {
       file: process.execPath,
-      argv: [process.execPath, bootScript(), o.entry, ...o.args],
+      // '--': node would take an --env-file among the program's arguments for its own.
+      argv: [process.execPath, '--', bootScript(), o.entry, ...o.args],
       envp: buildEnv(o, markerFd),
       cwd: o.cwd,
       umask: o.umask,

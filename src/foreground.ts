@@ -8,6 +8,7 @@ import { native } from './native';
 import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { openLog } from './logfile';
+import { readEnvFile } from './env-file';
 import { controlSocketPath } from './paths';
 import { Lifecycle, lifecycleOptions } from './runtime/lifecycle';
 import { prepareStateDir } from './state-dir';
@@ -67,6 +68,8 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     if (redirects.stdout) redirect(redirects.stdout, 1);
     if (redirects.stderr) redirect(redirects.stderr, 2);
     else if (redirects.stdout) check(native().dup2(1, 2), 'dup2');
+    // `run` keeps the environment systemd or the container chose, plus what it is given.
+    for (const file of o.envFiles) Object.assign(process.env, readEnvFile(file));
     Object.assign(process.env, o.env);
     applyLimits(o);
     prepareStateDir(o);

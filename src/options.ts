@@ -10,6 +10,7 @@ import { checkParentDir, defaultLogFile, defaultPidfile, defaultStateFile, nameF
 import type { LogFormat } from './runtime/logger';
 import { resolveCredentials, type Credentials } from './users';
 import { parseDuration } from './duration';
+import { readEnvFile } from './env-file';
 
 export interface DaemonOptions {
   /** The program to run: a module with a defineDaemon() default export, or a plain script. */
@@ -29,6 +30,12 @@ export interface DaemonOptions {
   stderr?: string;
   /** Extra environment: ["K=V", ...] or { K: "V" }. */
   env?: string[] | { [key: string]: string };
+  /** Environment files in systemd's EnvironmentFile= format; "-FILE" may be missing. */
+  envFile?: string | string[];
+  /** Variables to take from the caller's environment. */
+  passEnv?: string | string[];
+  /** Give the daemon the caller's whole environment (default: a clean one). */
+  inheritEnv?: boolean;
   /** Seconds `start` waits for readiness. Default 60. */
   readyTimeout?: number | string;
   /** Seconds shutdown waits for tracked work before giving up. Default 30. */
@@ -64,6 +71,10 @@ export interface ResolvedOptions {
   stdout: string;
   stderr: string;
   env: { [key: string]: string };
+  /** Read when the daemon starts (and checked now): later ones win, --env wins over all. */
+  envFiles: string[];
+  passEnv: string[];
+  inheritEnv: boolean;
   readyTimeoutMs: number;
   graceMs: number;
   logFormat: LogFormat;
@@ -107,6 +118,16 @@ export function parseEnv(env: DaemonOptions['env']): { [key: string]: string } {
     out[key] = kv.slice(eq + 1);
   }
   return out;
+}
+
+const listOf = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function parseNames(v: string | string[] | undefined): string[] {
+  const names = listOf(v);
+  for (const n of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw invalid(`invalid --pass-env '${n}': expected a variable name`, 'for example --pass-env HTTPS_PROXY', 'pass-env');
+  }
+  return names;
 }
 
 function parseInteger(value: number | string, what: string, min: number, max: number): number {
@@ -190,6 +211,7 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
   const umask = o.umask === undefined ? DEFAULT_UMASK : parseUmask(o.umask);
   const readyTimeoutMs = parseDuration(o.readyTimeout ?? DEFAULT_READY_TIMEOUT_S, '--ready-timeout');
   const env = parseEnv(o.env);
+  const passEnv = parseNames(o.passEnv);
   const graceMs = parseDuration(o.grace ?? DEFAULT_GRACE_S, '--grace');
   const logFormat = parseLogFormat(o.logFormat);
   const rlimits = parseLimits(o);
@@ -199,6 +221,8 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
   const entry = resolveEntry(o.entry);
   const cwd = resolveDir(o.chdir ?? '/');
   const credentials = resolveCredentials(o.user, o.group, { needRoot: !purpose.service });
+  const envFiles = listOf(o.envFile).map((f) => (f.startsWith('-') ? '-' + path.resolve(f.slice(1)) : path.resolve(f)));
+  for (const f of envFiles) readEnvFile(f); // a missing or unreadable file fails now, with exit 6
   const stdout = path.resolve(o.stdout ?? defaultLogFile(name));
   const stderr = path.resolve(o.stderr ?? stdout);
   const pidfile = o.pidfile === false ? null : path.resolve(o.pidfile ?? defaultPidfile(name));
@@ -217,6 +241,9 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
     stdout,
     stderr,
     env,
+    envFiles,
+    passEnv,
+    inheritEnv: o.inheritEnv ?? false,
     readyTimeoutMs,
     graceMs,
     logFormat,

@@ -10,6 +10,7 @@ export interface Credentials {
   groups: number[] | null; // null: unchanged
   user?: string;
   home?: string;
+  shell?: string;
 }
 
 const NUMERIC = /^\d{1,10}$/;
@@ -28,11 +29,12 @@ export function resolveCredentials(user?: string, group?: string, opts: { needRo
   let gid = -1;
   let name: string | undefined;
   let home: string | undefined;
+  let shell: string | undefined;
 
   if (user) {
     const pw = check(n.lookupUser(user), 'getpwnam_r');
     if (pw) {
-      ({ uid, gid, name, home } = pw);
+      ({ uid, gid, name, home, shell } = pw);
     } else if (NUMERIC.test(user)) {
       uid = Number(user);
     } else {
@@ -66,5 +68,14 @@ export function resolveCredentials(user?: string, group?: string, opts: { needRo
   const creds: Credentials = { uid, gid, groups };
   if (name !== undefined) creds.user = name;
   if (home !== undefined) creds.home = home;
+  if (shell !== undefined) creds.shell = shell;
   return creds;
+}
+
+/** Who the daemon runs as, for its HOME, USER, LOGNAME and SHELL: the user it drops to, else the caller. */
+export function daemonIdentity(c: Credentials | null): { user?: string; home?: string; shell?: string } {
+  if (c?.user) return { user: c.user, home: c.home, shell: c.shell };
+  const uid = c && c.uid >= 0 ? c.uid : process.geteuid!();
+  const pw = native().lookupUser(String(uid));
+  return typeof pw === 'object' && pw !== null ? { user: pw.name, home: pw.home, shell: pw.shell } : {};
 }

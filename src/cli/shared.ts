@@ -28,6 +28,9 @@ export function addDaemonOptions(cmd: Command): Command {
     .option('--stdout <file>', 'append stdout to this file')
     .option('--stderr <file>', 'append stderr to this file (default: same as --stdout)')
     .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
+    .option('--env-file <file>', "read variables from a file in systemd's EnvironmentFile= format; -FILE may be missing (repeatable)", collect)
+    .option('--pass-env <name>', "take this variable from the caller's environment (repeatable)", collect)
+    .option('--inherit-env', "give the daemon the caller's whole environment (default: a clean one)")
     .option('--ready-timeout <seconds>', 'how long start waits for readiness (default: 60)')
     .option('--grace <seconds>', 'how long shutdown waits for tracked work (default: 30)')
     .addOption(new Option('--log-format <format>', 'lifecycle log lines (default: text)').choices(['text', 'json']))
@@ -100,6 +103,9 @@ export interface DaemonFlags {
   stdout?: string;
   stderr?: string;
   env?: string[];
+  envFile?: string[];
+  passEnv?: string[];
+  inheritEnv?: boolean;
   readyTimeout?: string;
   grace?: string;
   logFormat?: string;
@@ -118,7 +124,7 @@ export function daemonOptionsFromFlags(entry: string | undefined, args: string[]
   if (entry) o.entry = entry;
   const a = args[0] === '--' ? args.slice(1) : args; // commander keeps the separator
   if (a.length) o.args = a;
-  const optional = ['name', 'pidfile', 'user', 'group', 'umask', 'chdir', 'stdout', 'stderr', 'env', 'readyTimeout', 'grace', 'logFormat',
+  const optional = ['name', 'pidfile', 'user', 'group', 'umask', 'chdir', 'stdout', 'stderr', 'env', 'envFile', 'passEnv', 'inheritEnv', 'readyTimeout', 'grace', 'logFormat',
     'stateFile', 'watchConfig', 'nofile', 'core', 'preventCore', 'nice', 'healthPort', 'healthHost'] as const;
   for (const key of optional) {
     if (f[key] !== undefined) Object.assign(o, { [key]: f[key] });

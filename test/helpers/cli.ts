@@ -29,7 +29,8 @@ export interface CliOptions {
 }
 
 export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
-  const argv = [...(o.wrap ?? []), o.node ?? process.execPath, o.bin ?? BIN, ...args];
+  // '--' as the shebang has it: node must not read our --env-file as its own.
+  const argv = [...(o.wrap ?? []), o.node ?? process.execPath, '--', o.bin ?? BIN, ...args];
   const opts: SpawnOptions = {
     cwd: o.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...o.env },

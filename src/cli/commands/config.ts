@@ -6,9 +6,19 @@ import { json, out } from '../output';
 import { resolveDaemon, type DaemonFlags } from '../shared';
 import type { ConfigOptions } from '../../config/load';
 import type { ResolvedOptions } from '../../options';
+import { daemonEnvironment } from '../../daemon-env';
+import { daemonIdentity } from '../../users';
 
 export interface ConfigFlags extends DaemonFlags {
   json?: boolean;
+}
+
+// What `start` will give the daemon; values that come from the caller's
+// environment or an env file may be secrets, so only their names are shown.
+function shownEnvironment(o: ResolvedOptions): { [k: string]: string } {
+  const { env, source } = daemonEnvironment(o, process.env, daemonIdentity(o.credentials));
+  const masked = new Set(['passed', 'file', 'inherited']);
+  return Object.fromEntries(Object.keys(env).sort().map((k) => [k, masked.has(source[k]!) ? '********' : env[k]!]));
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -37,12 +47,19 @@ function asToml(o: ResolvedOptions, merged: ConfigOptions, configFile: string | 
     ...(o.nice !== null && { nice: o.nice }),
     oknodo: merged.oknodo ?? false,
     ...(Object.keys(o.env).length && { env: o.env }),
+    ...(o.envFiles.length && { env_file: o.envFiles }),
+    ...(o.passEnv.length && { pass_env: o.passEnv }),
+    ...(o.inheritEnv && { inherit_env: true }),
     stop: { timeout: merged.stopTimeout ?? 30, ...(merged.retry && { retry: merged.retry }) },
     ...(o.healthPort !== null && { health: { port: o.healthPort, host: o.healthHost } }),
   };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const toml = (require('smol-toml') as { stringify(v: unknown): string }).stringify(doc);
-  return `# effective configuration of ${o.name}${configFile ? ` (from ${configFile}, the environment and flags)` : ' (environment and flags)'}\n${toml}`;
+  const environment = Object.entries(shownEnvironment(o)).map(([k, v]) => `#   ${k}=${v}`);
+  return (
+    `# effective configuration of ${o.name}${configFile ? ` (from ${configFile}, the environment and flags)` : ' (environment and flags)'}\n${toml}\n` +
+    `# the daemon's environment at start (values from the caller or env files masked):\n${environment.join('\n')}`
+  );
 }
 
 export function configCommand(action: string | undefined, entry: string | undefined, args: string[], f: ConfigFlags): number {
@@ -63,6 +80,10 @@ export function configCommand(action: string | undefined, entry: string | undefi
     stdout: o.stdout,
     stderr: o.stderr,
     env: o.env,
+    envFiles: o.envFiles,
+    passEnv: o.passEnv,
+    inheritEnv: o.inheritEnv,
+    environment: shownEnvironment(o),
     readyTimeoutMs: o.readyTimeoutMs,
     graceMs: o.graceMs,
     logFormat: o.logFormat,
