@@ -10,7 +10,8 @@ import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { openLog } from './logfile';
 import { readEnvFile } from './env-file';
 import { controlSocketPath } from './paths';
-import { Lifecycle, lifecycleOptions } from './runtime/lifecycle';
+import { Lifecycle } from './runtime/lifecycle';
+import { lifecycleOptions } from './runtime/lifecycle-options';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
 
@@ -48,7 +49,8 @@ function dropPrivileges(o: ResolvedOptions): void {
   }
 }
 
-export async function runForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }): Promise<void> {
+/** Resolves with the exit code once the daemon has stopped. */
+export async function runForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }): Promise<number> {
   let lock: LockedPidfile | null = null;
   let controlFd = -1;
   if (o.pidfile) {
@@ -83,4 +85,5 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     lifecycleOptions(o, 'foreground', { readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null }),
   );
   await life.start();
+  return life.finished;
 }

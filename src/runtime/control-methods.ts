@@ -5,7 +5,7 @@
 import { RPC, RpcError, type Method } from '../control/rpc-server';
 import { packageVersion } from '../version';
 import type { ReloadResult } from './define';
-import type { Lifecycle } from './lifecycle';
+import type { ControlSurface } from './control-surface';
 
 function numberParam(params: unknown, key: string, dflt?: number): number {
   const v = (params as { [k: string]: unknown })[key];
@@ -14,13 +14,13 @@ function numberParam(params: unknown, key: string, dflt?: number): number {
   return v;
 }
 
-async function awaitResult(life: Lifecycle, after: number, timeoutMs: number): Promise<ReloadResult> {
+async function awaitResult(life: ControlSurface, after: number, timeoutMs: number): Promise<ReloadResult> {
   const result = await life.awaitReload(after, timeoutMs);
   if (!result) throw new RpcError(RPC.INTERNAL_ERROR, `no reload finished within ${timeoutMs} ms`);
   return result;
 }
 
-export function controlMethods(life: Lifecycle): { [name: string]: Method } {
+export function controlMethods(life: ControlSurface): { [name: string]: Method } {
   return {
     ping: () => 'pong',
     version: () => ({ version: packageVersion(), node: process.version, pid: process.pid }),
@@ -28,11 +28,11 @@ export function controlMethods(life: Lifecycle): { [name: string]: Method } {
     health: async () => ({ ...(await life.health()), phase: life.phase }),
     // `restart NAME` starts the new daemon exactly as this one was started (0600 socket: the starter's eyes only).
     startOptions: () => life.startOptions,
-    state: () => ({ phase: life.phase, generation: life.ctx.generation, reloading: life.reloadInProgress, pid: process.pid }),
+    state: () => ({ phase: life.phase, generation: life.generation, reloading: life.reloadInProgress, pid: process.pid }),
     awaitReady: async (params) => ({ phase: await life.awaitReady(numberParam(params, 'timeoutMs', 60_000)), pid: process.pid }),
     // The same result `taskdaemon reload` waits for; one requested during start-up runs right after readiness.
     reload: async (params) => {
-      const before = life.ctx.generation;
+      const before = life.generation;
       void life.requestReload('control socket');
       return awaitResult(life, before, numberParam(params, 'timeoutMs', 60_000));
     },
