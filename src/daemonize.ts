@@ -72,10 +72,22 @@ function stepFile(step: string, opts: ResolvedOptions): string | null {
   return step === 'open(entry)' ? opts.entry : step === 'open(boot script)' ? bootScript() : step === 'execve' ? process.execPath : null;
 }
 
+// ERRNO=0 from native/spawn.cc: setuid(0) or setgid(0) succeeded after the
+// drop, so the daemon could have become root again. It was not started.
+function regainedRoot(step: string, opts: ResolvedOptions): { message: string; exitCode: number; hint: string } {
+  const who = opts.credentials?.user ?? `uid ${opts.credentials?.uid ?? '?'}`;
+  return {
+    message: `privilege drop did not hold: ${step} succeeded after dropping to ${who}, so the daemon could regain root; it was not started`,
+    exitCode: EXIT.FAILURE,
+    hint: 'the starter runs with capabilities that survive setuid (securebits no_setuid_fixup): start it without them',
+  };
+}
+
 function describeFailure(o: Outcome, opts: ResolvedOptions): { message: string; exitCode: number; hint?: string } {
   if (o.kind === 'error') {
     const step = o.error.get('STEP');
     const errno = Number(o.error.get('ERRNO'));
+    if (step && errno === 0) return regainedRoot(step, opts);
     if (step) {
       const code = util.getSystemErrorName(-errno);
       const desc = util.getSystemErrorMap().get(-errno)?.[1] ?? 'system error';
