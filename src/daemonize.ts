@@ -8,7 +8,7 @@ import * as util from 'node:util';
 import { EXIT } from './exit-codes';
 import { check, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
-import { openLog } from './logfile';
+import { logOwnerFor, openLog } from './logfile';
 import { prepareStateDir } from './state-dir';
 import { controlSocketPath } from './paths';
 import { holdsFile, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
@@ -138,9 +138,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
     const devnull = fs.openSync('/dev/null', 'r');
     fds.push(devnull);
-    const out = openLog(o.stdout);
+    const owner = logOwnerFor(o.credentials);
+    const out = openLog(o.stdout, owner);
     fds.push(out);
-    const err = o.stderr === o.stdout ? out : openLog(o.stderr);
+    const err = o.stderr === o.stdout ? out : openLog(o.stderr, owner);
     if (err !== out) fds.push(err);
     const logStart = fs.fstatSync(out).size;
     const [readFd, writeFd] = check<[number, number]>(n.pipe(), 'pipe');
