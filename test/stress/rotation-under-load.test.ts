@@ -146,7 +146,7 @@ describe('rotation under load (item 7)', () => {
       tried: `logrotate -f with copytruncate under a ${RATE.toLocaleString('en')} lines/s writer`,
       times: ROTATIONS,
       held:
-        `${t.lost} of ${t.written.toLocaleString('en')} lines lost (${mean.toFixed(1)} per rotation, at most ${worst}; ` +
+        `${t.lost.toLocaleString('en')} of ${t.written.toLocaleString('en')} lines lost (${mean.toFixed(1)} per rotation, at most ${worst}; ` +
         `${t.perRotation.filter((n) => n > 0).length} of ${ROTATIONS} rotations lost some), ${t.duplicated} duplicated: ` +
         'what the daemon writes between the end of the copy and the truncate is in neither file',
     });
