@@ -75,7 +75,8 @@ void WriteAll(int fd, const char* buf, size_t n) {
   }
 }
 
-// One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line ends it).
+// One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line
+// ends it). ERRNO=0 means the step succeeded where it had to fail.
 void Report(int fd, const char* step, int err) {
   char buf[128];
   size_t n = Append(buf, 0, sizeof buf, "STEP=");
@@ -109,11 +110,29 @@ int RawSetuid(uid_t uid) { return static_cast<int>(syscall(TD_SYS_SETUID, uid));
 int RawSetgid(gid_t gid) { return static_cast<int>(syscall(TD_SYS_SETGID, gid)); }
 int RawSetgroups(size_t n, const gid_t* groups) { return static_cast<int>(syscall(TD_SYS_SETGROUPS, n, groups)); }
 
-void CloseRange(unsigned lo, unsigned hi, int max_fd) {
+// Only a kernel without close_range(2) (before 5.9: ENOSYS) falls back to
+// closing one by one up to the soft RLIMIT_NOFILE; any other error (a seccomp
+// filter saying EPERM, say) fails the start rather than leak fds silently.
+void CloseRange(const Spec& s, unsigned lo, unsigned hi) {
   if (lo > hi) return;
   if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
-  // Kernels before 5.9: close one by one up to the soft RLIMIT_NOFILE.
-  for (unsigned fd = lo; fd <= hi && fd < static_cast<unsigned>(max_fd); fd++) close(static_cast<int>(fd));
+  if (errno != ENOSYS) Fail(s, "close_range", errno);
+  for (unsigned fd = lo; fd <= hi && fd < static_cast<unsigned>(s.max_fd); fd++) close(static_cast<int>(fd));
+}
+
+// pwrite(2) until all n bytes are written: a short count carries no errno (a
+// stale one would lie), so the next call either writes the rest or says why.
+int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
+  while (n > 0) {
+    ssize_t w = pwrite(fd, buf, n, off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return errno;
+    if (w == 0) return EIO;  // no progress and no error: do not spin
+    buf += w;
+    off += w;
+    n -= static_cast<size_t>(w);
+  }
+  return 0;
 }
 
 // The daemon-to-be (second child). Never returns.
@@ -140,9 +159,11 @@ void CloseRange(unsigned lo, unsigned hi, int max_fd) {
   if (s.set_groups && RawSetgroups(s.groups.size(), s.groups.data()) != 0) Fail(s, "setgroups", errno);
   if (s.set_gid && RawSetgid(s.gid) != 0) Fail(s, "setgid", errno);
   if (s.set_uid && RawSetuid(s.uid) != 0) Fail(s, "setuid", errno);
-  // No way back: regaining root must fail once it was dropped.
-  if (s.set_uid && s.uid != 0 && RawSetuid(0) != -1) Fail(s, "setuid(0)", EPERM);
-  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) != -1) Fail(s, "setgid(0)", EPERM);
+  // No way back: regaining root must fail once it was dropped. If it
+  // succeeds (capabilities kept, e.g. SECBIT_NO_SETUID_FIXUP), the record says
+  // so with ERRNO=0: "this call succeeded and must not have".
+  if (s.set_uid && s.uid != 0 && RawSetuid(0) == 0) Fail(s, "setuid(0)", 0);
+  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) == 0) Fail(s, "setgid(0)", 0);
 
   for (const auto& r : s.readable) {
     int fd = open(r.first.c_str(), O_RDONLY | O_CLOEXEC);
@@ -161,17 +182,17 @@ void CloseRange(unsigned lo, unsigned hi, int max_fd) {
     size_t n = AppendUint(buf, 0, sizeof buf, static_cast<unsigned long>(getpid()));
     n = Append(buf, n, sizeof buf, "\n");
     if (ftruncate(s.lock_fd, 0) != 0) Fail(s, "ftruncate", errno);
-    if (pwrite(s.lock_fd, buf, n, 0) != static_cast<ssize_t>(n)) Fail(s, "pwrite", errno ? errno : EIO);
+    if (int err = PwriteAll(s.lock_fd, buf, n, 0)) Fail(s, "pwrite", err);
     if (fsync(s.lock_fd) != 0) Fail(s, "fsync", errno);
   }
 
   // Close every fd we did not choose to pass: nothing inherited reaches the daemon.
   unsigned lo = 3;
   for (int fd : s.keep) {
-    if (static_cast<unsigned>(fd) > lo) CloseRange(lo, static_cast<unsigned>(fd) - 1, s.max_fd);
+    if (static_cast<unsigned>(fd) > lo) CloseRange(s, lo, static_cast<unsigned>(fd) - 1);
     lo = static_cast<unsigned>(fd) + 1;
   }
-  CloseRange(lo, ~0U, s.max_fd);
+  CloseRange(s, lo, ~0U);
 
   sigset_t none;
   sigemptyset(&none);

@@ -9,7 +9,7 @@ import * as util from 'node:util';
 import { EXIT } from './exit-codes';
 import { check, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
-import { openLog } from './logfile';
+import { logOwnerFor, openLog } from './logfile';
 import { prepareStateDir, removeStateDir } from './state-dir';
 import { controlSocketPath } from './paths';
 import { holdsLock, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
@@ -89,10 +89,22 @@ function howItEnded(o: Outcome, pid: number): string {
   return 'ended without a word (killed by a signal before its runtime started, or reaped before we could look)';
 }
 
+// ERRNO=0 from native/spawn.cc: setuid(0) or setgid(0) succeeded after the
+// drop, so the daemon could have become root again. It was not started.
+function regainedRoot(step: string, opts: ResolvedOptions): { message: string; exitCode: number; hint: string } {
+  const who = opts.credentials?.user ?? `uid ${opts.credentials?.uid ?? '?'}`;
+  return {
+    message: `privilege drop did not hold: ${step} succeeded after dropping to ${who}, so the daemon could regain root; it was not started`,
+    exitCode: EXIT.FAILURE,
+    hint: 'the starter runs with capabilities that survive setuid (securebits no_setuid_fixup): start it without them',
+  };
+}
+
 function describeFailure(o: Outcome, opts: ResolvedOptions, pid: number, stop: StopOutcome): { message: string; exitCode: number; hint?: string } {
   if (o.kind === 'error') {
     const step = o.error.get('STEP');
     const errno = Number(o.error.get('ERRNO'));
+    if (step && errno === 0) return regainedRoot(step, opts);
     if (step) {
       const code = util.getSystemErrorName(-errno);
       const desc = util.getSystemErrorMap().get(-errno)?.[1] ?? 'system error';
@@ -159,9 +171,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
     const devnull = fs.openSync('/dev/null', 'r');
     fds.push(devnull);
-    const out = openLog(o.stdout);
+    const owner = logOwnerFor(o.credentials);
+    const out = openLog(o.stdout, owner);
     fds.push(out);
-    const err = o.stderr === o.stdout ? out : openLog(o.stderr);
+    const err = o.stderr === o.stdout ? out : openLog(o.stderr, owner);
     if (err !== out) fds.push(err);
     const logStart = fs.fstatSync(out).size;
     const [readFd, writeFd] = check<[number, number]>(n.pipe(), 'pipe');

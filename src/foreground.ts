@@ -7,7 +7,7 @@ import { EXIT } from './exit-codes';
 import { native } from './native';
 import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
-import { openLog } from './logfile';
+import { logOwnerFor, openLog, type LogOwner } from './logfile';
 import { readEnvFile } from './env-file';
 import { controlSocketPath } from './paths';
 import { Lifecycle } from './runtime/lifecycle';
@@ -15,8 +15,8 @@ import { lifecycleOptions } from './runtime/lifecycle-options';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
 
-function redirect(file: string, target: 1 | 2): void {
-  const fd = openLog(file);
+function redirect(file: string, target: 1 | 2, owner: LogOwner | null): void {
+  const fd = openLog(file, owner);
   check(native().dup2(fd, target), 'dup2', file);
   fs.closeSync(fd);
 }
@@ -67,8 +67,8 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     }
     process.umask(o.umask);
     process.chdir(o.cwd);
-    if (redirects.stdout) redirect(redirects.stdout, 1);
-    if (redirects.stderr) redirect(redirects.stderr, 2);
+    if (redirects.stdout) redirect(redirects.stdout, 1, logOwnerFor(o.credentials));
+    if (redirects.stderr) redirect(redirects.stderr, 2, logOwnerFor(o.credentials));
     else if (redirects.stdout) check(native().dup2(1, 2), 'dup2');
     // `run` keeps the environment systemd or the container chose, plus what it is given.
     for (const file of o.envFiles) Object.assign(process.env, readEnvFile(file));

@@ -82,6 +82,14 @@ export function native(): NativeBinding {
     err.code = 'ERR_UNSUPPORTED_PLATFORM';
     throw err;
   }
+  // Test-only: `npm run test:asan` names the sanitizer build here, and every
+  // process the tests start (the CLI, the daemons it execs) inherits it.
+  const override = process.env.TD_TEST_ADDON;
+  if (override) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    binding = require(path.resolve(override)) as NativeBinding;
+    return binding;
+  }
   const root = path.join(__dirname, '..');
   try {
     // The usual case, a local build: skip node-gyp-build's directory scan (every daemon pays it).

@@ -46,6 +46,13 @@ function readableInstall(): { install: { root: string; bin: string; fixtures: st
   for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'prebuilds', 'test/fixtures', ...runtimeModules()]) {
     if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
   }
+  // npm run test:asan names another build of the addon (src/native.ts): the copy holds it too.
+  if (process.env.TD_TEST_ADDON) {
+    const addon = path.join(copy, 'build', 'test-addon', 'taskdaemon.node');
+    fs.mkdirSync(path.dirname(addon), { recursive: true });
+    fs.copyFileSync(process.env.TD_TEST_ADDON, addon);
+    process.env.TD_TEST_ADDON = addon;
+  }
   return { install: { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures'), node }, made };
 }
 

@@ -254,11 +254,11 @@ describe('install: errors and --output', () => {
     const r = await td(['install', 'upstart', EXAMPLE]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(lines(r.stderr)[0]).toBe("taskdaemon: unknown service kind 'upstart': expected systemd or initd");
+    expect(lines(r.stderr)[0]).toBe("taskdaemon: unknown service kind 'upstart': expected systemd, initd or logrotate");
     expect(r.stderr).toContain('usage: taskdaemon install systemd|initd');
     const none = await td(['install']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('systemd or initd');
+    expect(none.stderr).toContain('systemd, initd or logrotate');
   });
 
   it('a missing entry is exit 2, an entry that does not exist exit 5', async () => {
