@@ -101,7 +101,7 @@ export function native(): NativeBinding {
     }
   }
   try {
-    // Any other layout node-gyp-build knows (a musl-tagged prebuild, TASKDAEMON_PREBUILD=dir).
+    // Any other layout node-gyp-build knows (a musl-tagged prebuild, say).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     binding = (require('node-gyp-build') as (dir: string) => NativeBinding)(root);
     return binding;
