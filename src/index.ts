@@ -14,7 +14,7 @@ import { native } from './native';
 native();
 
 export { defineDaemon, ready } from './runtime/define';
-export type { DaemonContext, DaemonDefinition, DaemonState } from './runtime/define';
+export type { BrandedDefinition, DaemonContext, DaemonDefinition, DaemonState } from './runtime/define';
 export type { Logger } from './runtime/logger';
 export type { StartResult } from './daemonize';
 export type { DaemonStatus, StopOptions, StopResult } from './control/stop-status';
