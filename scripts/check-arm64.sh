@@ -43,6 +43,7 @@ cleanup() {
   if ((mounted)) && [ "$(ls "$bm")" = "$(printf 'register\nstatus')" ]; then umount "$bm"; fi
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 [ -e "$bm/register" ] || { mount -t binfmt_misc binfmt_misc "$bm"; mounted=1; }
 if ! grep -qs '^enabled' "$bm/qemu-aarch64" && [ ! -e "$bm/$entry" ]; then

@@ -3,7 +3,8 @@
 // usual case: linux-x64 and linux-arm64 with glibc >= 2.34). Otherwise it
 // builds the addon from source with node-gyp, its output kept in a log; if
 // that fails too (no compiler), the install still succeeds and taskdaemon
-// throws ERR_UNSUPPORTED_PLATFORM when used, naming the log.
+// throws ERR_UNSUPPORTED_PLATFORM when used, naming the log. In a checkout of
+// taskdaemon itself (`npm ci` there) a failed build fails the install, log shown.
 // `npm install --build-from-source` skips the prebuilds.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -49,6 +50,11 @@ function main() {
   const fromSource = process.env.npm_config_build_from_source === 'true';
   if (!fromSource && prebuildLoads()) return;
   if (buildFromSource()) return;
+  // `npm ci` in a checkout of taskdaemon itself: a compile error is the developer's to see.
+  if (path.resolve(process.env.INIT_CWD || '.') === root) {
+    process.stderr.write(fs.readFileSync(LOG, 'utf8'));
+    process.exit(1);
+  }
   // npm shows this only with --foreground-scripts; the same words come back, as an error, on first use.
   console.error(`taskdaemon: no prebuilt addon fits linux-${process.arch} and the source build failed (log: ${LOG});`);
   console.error('taskdaemon: it will throw ERR_UNSUPPORTED_PLATFORM until a C++ compiler, make and python3 are installed and `npm rebuild taskdaemon` runs');

@@ -51,7 +51,8 @@ export function noCompilerEnv(bin: string, node: string, extra: NodeJS.ProcessEn
     fs.mkdirSync(nodeDir);
     fs.symlinkSync(node, path.join(nodeDir, 'node'));
   }
-  return { ...process.env, PATH: `${nodeDir}:${bin}`, CC: 'false', CXX: 'false', NO_COLOR: '1', ...extra };
+  // prefer-offline: the registry's metadata from npm's cache when it is there (same packages, fewer round trips).
+  return { ...process.env, PATH: `${nodeDir}:${bin}`, CC: 'false', CXX: 'false', NO_COLOR: '1', npm_config_prefer_offline: 'true', ...extra };
 }
 
 export function npmArgs(...args: string[]): string[] {
