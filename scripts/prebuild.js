@@ -56,9 +56,10 @@ function main(arches) {
   try {
     for (const arch of arches) {
       const { env, strip } = toolchainEnv(arch);
+      // JOBS=max: node-gyp's make uses every core.
       // --target: without it prebuildify asks for the newest Node's headers; any Node >= 20 builds the same N-API binary.
       const args = [prebuildify, '--napi', '--strip', '--tag-libc', `--arch=${arch}`, `--strip-bin=${strip}`, `--target=${process.versions.node}`];
-      const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...headersEnv(), ...env } });
+      const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], env: { JOBS: 'max', ...process.env, ...headersEnv(), ...env } });
       if (r.status !== 0) throw new Error(`prebuildify for linux-${arch} failed (exit ${r.status})`);
     }
     for (const arch of arches) {
