@@ -9,7 +9,7 @@ import { EXIT } from './exit-codes';
 const CODE = 'ERR_UNSUPPORTED_PLATFORM';
 
 // Set by scripts/install.js when the source build failed, so the error can say why.
-export const SOURCE_BUILD_LOG = path.join('build', 'source-build.log');
+const SOURCE_BUILD_LOG = path.join('build', 'source-build.log');
 
 export function notLinux(): TaskdaemonError {
   return new TaskdaemonError(`unsupported platform ${process.platform}-${process.arch}: taskdaemon runs on Linux only`, {
