@@ -41,12 +41,12 @@ const publicNames = Object.keys(require(path.join(ROOT, 'dist', 'index.js')) as 
   .filter((k) => k !== '__esModule')
   .sort();
 
-// The README's tarball block: its two commands, as written.
-function readmeCommands(): string[] {
+// The README's block marked `<!-- test:ID -->` (the convention of readme.test.ts), as written.
+function readmeBlock(id: string): string {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const block = readme.split('<!-- test/integration/package.test.ts runs this block')[1]?.match(/```sh\n([\s\S]*?)```/)?.[1];
-  if (!block) throw new Error('README: the tested tarball block is missing');
-  return block.trim().split('\n');
+  const m = new RegExp(`<!-- test:${id}\\b[^>]*-->\\n\`\`\`\\w+\\n([\\s\\S]*?)\\n\`\`\`\\n`).exec(readme);
+  if (!m) throw new Error(`README has no block marked test:${id}`);
+  return m[1]!;
 }
 
 beforeAll(() => {
@@ -76,7 +76,7 @@ describe('the packed tarball', () => {
     // Nothing on this PATH can compile: a source build could not hide here.
     expect(sh('command -v g++ || command -v gcc || command -v cc || command -v c++ || command -v make || command -v python3', app, env).stdout).toBe('');
     const port = await freePort();
-    const [install, start] = readmeCommands();
+    const [install, start] = readmeBlock('tarball').split('\n');
     expect(install).toMatch(/^npm install \.\/taskdaemon-[\d.]+\.tgz$/);
     expect(start).toBe('npx taskdaemon start node_modules/taskdaemon/examples/http-server.js -- --port 8080');
 
@@ -166,8 +166,16 @@ console.log(JSON.stringify({
 }));
 `,
     );
+    // The README's two one-liners, as written, then what they gave.
+    const shown = 'console.log([defineDaemon, DaemonManager, TaskdaemonError].map((v) => typeof v).join(" "));\n';
+    fs.writeFileSync(path.join(app, 'readme-esm.mjs'), `${readmeBlock('esm')}\n${shown}`);
+    fs.writeFileSync(path.join(app, 'readme-cjs.cjs'), `${readmeBlock('cjs')}\n${shown}`);
     for (const major of NODE_MAJORS) {
       const node = nodeBinary(major);
+      for (const file of ['readme-esm.mjs', 'readme-cjs.cjs']) {
+        const r = run(node, [file], app, noCompilerEnv(bin, node));
+        expect(r.stderr + r.stdout, `node ${major} ${file}`).toBe('function function function\n');
+      }
       for (const file of ['esm.mjs', 'cjs.cjs']) {
         const r = run(node, [file], app, noCompilerEnv(bin, node));
         expect(r.stderr, `node ${major} ${file}`).toBe('');
