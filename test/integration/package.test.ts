@@ -34,6 +34,8 @@ const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
   spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
 const sh = (line: string, cwd: string, env: NodeJS.ProcessEnv) => run('sh', ['-c', line], cwd, env);
 const node20 = () => nodeBinary(20);
+// Each test runs a dozen node, npm and npx processes: room for a loaded 2-core machine.
+const SLOW = 300_000;
 
 // Every name the package exports at run time, from this checkout's build.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -69,7 +71,7 @@ describe('the packed tarball', () => {
       expect(list).toContain(`package/${f}`);
     }
     expect(list.filter((f) => /^package\/(test|src|bench|\.ci|scripts\/(?!install\.js))/.test(f))).toEqual([]);
-  });
+  }, SLOW);
 
   it('the README commands install it with no compiler on PATH and run the example daemon', async () => {
     const env = noCompilerEnv(bin, node20());
@@ -95,14 +97,14 @@ describe('the packed tarball', () => {
     const stop = sh('npx taskdaemon stop http-server', app, daemonEnv);
     expect(stop.stdout).toMatch(/^stopped http-server \(pid \d+\)\n$/);
     expect(sh('npx taskdaemon status http-server', app, daemonEnv).status).toBe(3);
-  });
+  }, SLOW);
 
   it('its install step prints nothing when the prebuild loads', () => {
     const r = run(node20(), [path.join(pkg, 'scripts', 'install.js')], pkg, noCompilerEnv(bin, node20()));
     expect(r.status).toBe(0);
     expect(r.stdout + r.stderr).toBe('');
     expect(fs.existsSync(path.join(pkg, 'build'))).toBe(false);
-  });
+  }, SLOW);
 
   it('npx taskdaemon starts, reloads and stops a daemon under Node 20, 22 and 24', () => {
     fs.writeFileSync(
@@ -138,7 +140,7 @@ module.exports = defineDaemon({
       expect(stop.status, stop.stderr).toBe(0);
       expect(alive(pid)).toBe(false);
     }
-  });
+  }, SLOW);
 
   it('gives every public name to an ES module import and to require(), under each Node', () => {
     fs.writeFileSync(
@@ -184,7 +186,7 @@ console.log(JSON.stringify({
         expect(got).toMatchObject(file === 'esm.mjs' ? { same: true, defined: 'object', manager: ['esm', false] } : { defined: true, manager: ['cjs', false] });
       }
     }
-  });
+  }, SLOW);
 
   it('type-checks a consumer as CommonJS and as an ES module (nodenext)', () => {
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -201,7 +203,7 @@ console.log(JSON.stringify({
       expect(r.status, kind).toBe(0);
       expect(fs.readFileSync(path.join(app, `types-${kind}`, file.replace(/\.(m?)ts$/, '.d.$1ts')), 'utf8')).toContain('BrandedDefinition');
     }
-  }, 60_000);
+  }, SLOW);
 });
 
 describe('a machine the package cannot run on', () => {
@@ -217,7 +219,7 @@ describe('a machine the package cannot run on', () => {
     expect(start.status).toBe(5);
     expect(fs.existsSync(path.join(app, 'darwin.pid'))).toBe(false);
     expect(run(node20(), ['-r', pretendDarwin, cli, 'status', '--pidfile', path.join(app, 'darwin.pid')], app, env).status).toBe(4);
-  });
+  }, SLOW);
 
   it('no prebuild fits and no compiler: the install succeeds in two lines, then ERR_UNSUPPORTED_PLATFORM on import and CLI use', () => {
     // The same tarball without its prebuilds: what a musl machine or another architecture gets.
@@ -254,5 +256,5 @@ describe('a machine the package cannot run on', () => {
     expect(start.stderr).toBe(`taskdaemon: ${message}\n${hint}\n`);
     expect(start.status).toBe(5);
     expect(fs.existsSync(path.join(app2, 'w.pid'))).toBe(false);
-  });
+  }, SLOW);
 });
