@@ -4,7 +4,7 @@
 # TASKDAEMON_SANITIZE in binding.gyp; build/Release is left alone).
 # node is not instrumented, so libasan is preloaded into every process, and
 # TD_TEST_ADDON makes the CLI and the daemons it execs load the sanitized
-# build. A daemon's stderr is its log, so ASan reports go to files; any
+# build (daemons get a clean environment: TASKDAEMON_PASS_ENV hands them these). A daemon's stderr is its log, so ASan reports go to files; any
 # report fails the run. (UBSan combined with ASan ignores log_path under gcc
 # 12: its reports go to stderr, where the output of vitest is searched for
 # them; one in a daemon kills it, which fails its test.) Extra arguments go to
@@ -29,6 +29,7 @@ LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
 ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$reports/asan" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan" \
 TD_TEST_ADDON="$addon" \
+TASKDAEMON_PASS_ENV="TD_TEST_ADDON,LD_PRELOAD,ASAN_OPTIONS,UBSAN_OPTIONS" \
   npx vitest run "$@" 2>&1 | tee "$reports/.vitest-output" || status=$?
 
 if compgen -G "$reports/*" >/dev/null; then

@@ -1,8 +1,9 @@
 // CLI entry: parse, run one command, map every failure to one line, an
 // optional hint, and its LSB exit code (stack traces only with --debug).
 import { CommanderError } from 'commander';
-import { EXIT } from '../exit-codes';
+import { EXIT, STATUS_EXIT } from '../exit-codes';
 import { exitCodeFor, TaskdaemonError } from '../errors';
+import { native } from '../native';
 import { packageVersion } from '../version';
 import { err, json, stdoutUsed } from './output';
 import { createProgram, type Action } from './program';
@@ -49,6 +50,16 @@ export function main(argv: string[] = process.argv): void {
       );
   };
   const program = createProgram(runner, packageVersion());
+  // Before any command touches anything: an unsupported machine gets one ERR_UNSUPPORTED_PLATFORM
+  // line and exit 5 (LSB "not installed"), or 4 from status (LSB "unknown"), never a half-done action.
+  program.hook('preAction', (_program, command) => {
+    try {
+      native();
+    } catch (e) {
+      if (command.name() !== 'status' || !(e instanceof TaskdaemonError)) throw e;
+      throw new TaskdaemonError(e.message, { code: e.code, exitCode: STATUS_EXIT.UNKNOWN, ...(e.hint && { hint: e.hint }) });
+    }
+  });
   try {
     program.parse(argv);
   } catch (e) {

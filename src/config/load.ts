@@ -219,6 +219,11 @@ function envVariables(): Map<string, { key: string; accepts: Set<string> }> {
   return envKeys;
 }
 
+/** Every TASKDAEMON_* variable and the config key it sets, for the man page. */
+export function environmentVariables(): { name: string; key: string }[] {
+  return [...envVariables()].map(([name, { key }]) => ({ name, key }));
+}
+
 // Environment strings become what the key accepts; what cannot be converted
 // stays a string, so the schema reports it with its key.
 function coerce(value: string, accepts: Set<string>): unknown {

@@ -57,7 +57,10 @@ describe("the daemon's environment", () => {
     const ro = nobodyReadable();
     const { environ, programEnv } = await started(s, ['--user', 'nobody'], { bin: ro.bin, node: ro.node });
     // /proc/PID/environ is the exec-time block: it keeps the boot variable, which holds only an fd number.
+    // `npm run test:asan` passes its own variables on to every daemon (TASKDAEMON_PASS_ENV): they are expected too.
+    const passed = Object.fromEntries((process.env.TASKDAEMON_PASS_ENV ?? '').split(',').filter((k) => k && process.env[k] !== undefined).map((k) => [k, process.env[k]]));
     expect(environ).toEqual({
+      ...passed,
       PATH: SYSTEM_PATH,
       LANG: 'C.UTF-8',
       LC_TIME: 'C.UTF-8',
@@ -69,7 +72,7 @@ describe("the daemon's environment", () => {
       __TASKDAEMON_BOOT: expect.stringMatching(/^\d+$/),
     });
     // The program itself does not even see that one.
-    expect(Object.keys(programEnv).sort()).toEqual(['HOME', 'LANG', 'LC_TIME', 'LOGNAME', 'PATH', 'SHELL', 'TZ', 'USER']);
+    expect(Object.keys(programEnv).sort()).toEqual([...Object.keys(passed), 'HOME', 'LANG', 'LC_TIME', 'LOGNAME', 'PATH', 'SHELL', 'TZ', 'USER'].sort());
   });
 
   it('without a drop: the caller\'s own identity, still nothing else of its environment', async () => {
