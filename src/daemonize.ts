@@ -187,7 +187,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     const controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
     fds.push(controlFd);
     const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o };
-    const markerFd = check<number>(n.memfdWith('taskdaemon-boot', JSON.stringify(marker)), 'memfd_create');
+    const markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
     fds.push(markerFd);
     const creds = o.credentials;
     const spec: DaemonizeSpec = {

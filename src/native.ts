@@ -59,8 +59,8 @@ export interface NativeBinding {
   pipe(): [number, number] | number;
   setCloexec(fd: number, on: boolean): number;
   dup2(oldFd: number, newFd: number): number;
-  /** A sealed memfd holding `text`, at offset 0, O_CLOEXEC. */
-  memfdWith(name: string, text: string): number;
+  /** The read end (O_CLOEXEC) of a pipe holding `text`, its write end closed; -E2BIG if it cannot fit. */
+  pipeWith(text: string): number;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(fd: number, signal: number): number;
   pidfdWait(fd: number, timeoutMs: number): Promise<number>;

@@ -1,6 +1,6 @@
 // First JavaScript of the daemon: the fresh node that native code exec'd
 // (DESIGN.md §3). argv: [node, boot.js, entry, ...args]. It reads its options
-// from the memfd the marker variable names (markers.ts), takes over the
+// from the pipe the marker variable names (markers.ts), takes over the
 // inherited fds, and hands the program to the lifecycle.
 import * as fs from 'node:fs';
 import { check } from '../errors';

@@ -1,5 +1,5 @@
 // What the lifecycle needs to run a daemon, mapped once from the resolved
-// options for both `start` (boot.ts, from the memfd) and `run` (foreground.ts).
+// options for both `start` (boot.ts, from the boot pipe) and `run` (foreground.ts).
 import type { ResolvedOptions } from '../options';
 import type { LockedPidfile } from '../pidfile';
 import type { LogFormat } from './logger';

@@ -1,5 +1,5 @@
 // How `start` tells the exec'd boot module what it inherited. The options
-// travel in a sealed memfd, not in the environment: /proc/PID/environ keeps
+// travel in a pipe, not in the environment: /proc/PID/environ keeps
 // the exec-time environment for the daemon's whole life, and the options may
 // hold values given with --env. The one variable left names that fd; boot
 // reads the options, closes the fd and deletes the variable at once, so the
