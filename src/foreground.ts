@@ -11,7 +11,6 @@ import { logOwnerFor, openLog, type LogOwner } from './logfile';
 import { readEnvFile } from './env-file';
 import { controlSocketPath } from './paths';
 import { Lifecycle } from './runtime/lifecycle';
-import { lifecycleOptions } from './runtime/lifecycle-options';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
 
@@ -82,7 +81,7 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
   }
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
   const life = new Lifecycle(
-    lifecycleOptions(o, 'foreground', { readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null }),
+    { options: o, mode: 'foreground', readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null },
   );
   await life.start();
   return life.finished;

@@ -7,7 +7,6 @@ import { check } from '../errors';
 import { native } from '../native';
 import type { LockedPidfile } from '../pidfile';
 import { Lifecycle } from './lifecycle';
-import { lifecycleOptions } from './lifecycle-options';
 import { BOOT_ENV, type BootMarker } from './markers';
 
 function die(message: string): never {
@@ -50,7 +49,7 @@ function main(): void {
   }
   // The program sees itself as if run directly: process.argv[1] is its own file.
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
-  const life = new Lifecycle(lifecycleOptions(o, 'daemon', { readyFd: m.readyFd, lock, controlFd: m.controlFd, stdoutPath: o.stdout, stderrPath: o.stderr }));
+  const life = new Lifecycle({ options: o, mode: 'daemon', readyFd: m.readyFd, lock, controlFd: m.controlFd, stdoutPath: o.stdout, stderrPath: o.stderr });
   void life.finished.then((code) => process.exit(code));
   void life.start();
 }

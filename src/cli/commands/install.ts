@@ -103,5 +103,5 @@ function installLogrotate(nameArg: string | undefined, args: string[], f: Instal
   const layers = loadLayers(f.config);
   const merged = mergeConfig(layers.file, layers.env, daemonOptionsFromFlags(undefined, [], f));
   // logrotate reads /etc/logrotate.d files only when no one but root can write them: 0644.
-  return emit(renderLogrotate(logrotateInputFrom(f.name ?? nameArg, merged)), 0o644, f);
+  return emit(renderLogrotate(logrotateInputFrom((f.name as string | undefined) ?? nameArg, merged)), 0o644, f);
 }
