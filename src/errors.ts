@@ -2,7 +2,16 @@
 // TaskdaemonError, which carries the LSB exit code and a hint for the CLI.
 import * as util from 'node:util';
 import { EXIT } from './exit-codes';
-import { isFailure, type NativeFailure } from './native';
+
+/** What a native call returns when one of several syscalls failed (src/native.ts). */
+export interface NativeFailure {
+  errno: number; // negative
+  syscall: string;
+}
+
+export function isFailure(v: unknown): v is NativeFailure {
+  return typeof v === 'object' && v !== null && 'errno' in v && 'syscall' in v;
+}
 
 export interface SystemError extends Error {
   code: string;

@@ -4,7 +4,7 @@
 // Every name is a plain CommonJS export, so an ES module's
 // `import { DaemonManager } from 'taskdaemon'` finds it too.
 /* eslint-disable @typescript-eslint/no-require-imports */
-import type * as Control from './control/stop-status';
+import type * as Control from './control/client/stop-status';
 import type * as Daemonize from './daemonize';
 import type * as Options from './options';
 import { native } from './native';
@@ -17,7 +17,7 @@ export { defineDaemon, ready } from './runtime/define';
 export type { BrandedDefinition, DaemonContext, DaemonDefinition, DaemonState } from './runtime/define';
 export type { Logger } from './runtime/logger';
 export type { StartResult } from './daemonize';
-export type { DaemonStatus, StopOptions, StopResult } from './control/stop-status';
+export type { DaemonStatus, StopOptions, StopResult } from './control/client/stop-status';
 export type { DaemonOptions, ResolvedOptions } from './options';
 export { TaskdaemonError } from './errors';
 export type { ManagerOptions, ManagedState, ManagedStatus } from './manager';
@@ -38,12 +38,12 @@ export function startDaemon(o: Options.ResolvedOptions): Promise<Daemonize.Start
 
 /** SIGTERM the pidfile's lock holder, wait, then SIGKILL. */
 export function stopDaemon(o: Control.StopOptions): Promise<Control.StopResult> {
-  return (require('./control/stop-status') as typeof Control).stopDaemon(o);
+  return (require('./control/client/stop-status') as typeof Control).stopDaemon(o);
 }
 
 /** running / dead (unlocked pidfile naming a pid) / stopped, from the pidfile's lock. */
 export function daemonStatus(pidfile: string): Control.DaemonStatus {
-  return (require('./control/stop-status') as typeof Control).daemonStatus(pidfile);
+  return (require('./control/client/stop-status') as typeof Control).daemonStatus(pidfile);
 }
 
 /** Thrown by startDaemon when the pidfile is locked by a running daemon. */

@@ -3,10 +3,8 @@
 // into SystemErrors. Nothing native throws except on programming errors.
 import * as path from 'node:path';
 
-export interface NativeFailure {
-  errno: number; // negative
-  syscall: string;
-}
+import type { NativeFailure } from './errors';
+export type { NativeFailure } from './errors';
 
 export interface DaemonizeSpec {
   file: string;
@@ -120,6 +118,3 @@ export function native(): NativeBinding {
   throw unsupported().noBinary(root, failures);
 }
 
-export function isFailure(v: unknown): v is NativeFailure {
-  return typeof v === 'object' && v !== null && 'errno' in v && 'syscall' in v;
-}

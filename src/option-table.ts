@@ -9,8 +9,7 @@
 //
 // This module is loaded by every CLI command: it holds data and small
 // functions only, and imports nothing at run time.
-import type { ConfigOptions } from './config/load';
-import type { ResolvedOptions } from './options';
+import type { ConfigOptions, ResolvedOptions } from './options';
 
 export const COMMANDS = ['start', 'stop', 'restart', 'reload', 'status', 'health', 'run', 'logs', 'reopen-logs', 'install', 'config'] as const;
 export type CommandName = (typeof COMMANDS)[number];

@@ -6,17 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
-import type { DaemonOptions } from '../options';
+import type { ConfigOptions } from '../options';
 import { tomlOptions } from '../option-table';
 
-/** Options for `stop`, `restart` and friends that a file or the environment can set. */
-export interface ControlOptions {
-  stopTimeout?: number | string;
-  retry?: string;
-  oknodo?: boolean;
-}
-
-export type ConfigOptions = Partial<DaemonOptions> & ControlOptions;
+export type { ConfigOptions, ControlOptions } from '../options';
 
 export interface LoadedConfig {
   file: string | null;

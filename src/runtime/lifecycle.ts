@@ -11,7 +11,7 @@ import type { ResolvedOptions } from '../options';
 import type { LifecycleOptions } from './lifecycle-options';
 import { loadEntry } from './load-entry';
 import { packageVersion } from '../version';
-import type * as RpcServer from '../control/rpc-server';
+import type * as RpcServer from '../control/server/rpc-server';
 import { Announcer } from './announce';
 import { createContext } from './context';
 import type { ControlSurface, DaemonStatusReport } from './control-surface';
@@ -40,7 +40,7 @@ const lazy = {
   controlMethods: () => require('./control-methods') as typeof ControlMethods,
   healthHttp: () => require('./health-http') as typeof HealthHttp,
   status: () => require('./status-report') as typeof Status,
-  rpcServer: () => require('../control/rpc-server') as typeof RpcServer,
+  rpcServer: () => require('../control/server/rpc-server') as typeof RpcServer,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
