@@ -154,6 +154,11 @@ async function ensureGone(pid: number, reader: ReadinessReader, lock: LockedPidf
 export interface StartControl {
   /** Aborting (the CLI does on SIGINT/SIGTERM/SIGHUP) stops the half-started daemon and fails. */
   signal?: AbortSignal;
+  /**
+   * daemonize(): the daemon is the calling program itself, run again by the
+   * same node with the same node options (never the boot script).
+   */
+  self?: { execArgv: string[] };
 }
 
 export async function startDaemon(o: ResolvedOptions, control: StartControl = {}): Promise<StartResult> {
@@ -193,7 +198,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     const spec: DaemonizeSpec = {
       file: process.execPath,
       // '--': node would take an --env-file among the program's arguments for its own.
-      argv: [process.execPath, '--', bootScript(), o.entry, ...o.args],
+      argv: control.self ? [process.execPath, ...control.self.execArgv, '--', o.entry, ...o.args] : [process.execPath, '--', bootScript(), o.entry, ...o.args],
       envp: buildEnv(o, markerFd),
       cwd: o.cwd,
       umask: o.umask,
@@ -208,7 +213,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       keepFds: [lock.fd, writeFd, controlFd, markerFd],
       rlimits: o.rlimits,
       readable: [
-        { path: bootScript(), step: 'open(boot script)' },
+        ...(control.self ? [] : [{ path: bootScript(), step: 'open(boot script)' }]),
         { path: o.entry, step: 'open(entry)' },
       ],
       ...(o.nice !== null && { nice: o.nice }),

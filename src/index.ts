@@ -7,6 +7,7 @@
 import type * as Control from './control/client/stop-status';
 import type * as Daemonize from './daemonize';
 import type * as Options from './options';
+import type * as SelfDaemonize from './self-daemonize';
 import { native } from './native';
 
 // One clear ERR_UNSUPPORTED_PLATFORM at import, not a failure deep in a first call.
@@ -45,6 +46,16 @@ export function stopDaemon(o: Control.StopOptions): Promise<Control.StopResult> 
 export function daemonStatus(pidfile: string): Control.DaemonStatus {
   return (require('./control/client/stop-status') as typeof Control).daemonStatus(pidfile);
 }
+
+/**
+ * Put this program itself in the background, with the same hardened start as
+ * `taskdaemon start`: in the process you started it never returns (it exits
+ * with start's code once the daemon is ready); in the daemon it returns a handle.
+ */
+export function daemonize(o?: SelfDaemonize.DaemonizeOptions): Promise<SelfDaemonize.DaemonHandle> {
+  return (require('./self-daemonize') as typeof SelfDaemonize).daemonize(o);
+}
+export type { DaemonizeOptions, DaemonHandle } from './self-daemonize';
 
 /** Thrown by startDaemon when the pidfile is locked by a running daemon. */
 export function isAlreadyRunning(err: unknown): err is Error & { code: 'ERR_ALREADY_RUNNING'; pid: number | null } {

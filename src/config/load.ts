@@ -178,7 +178,8 @@ export function loadEnvOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOp
   const data: { [key: string]: unknown } = {};
   const unknown: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('TASKDAEMON_') || value === undefined || name === 'TASKDAEMON_CONFIG') continue;
+    // TASKDAEMON_CONFIG names the file; TASKDAEMON_FOREGROUND is daemonize()'s (stay in the foreground).
+    if (!name.startsWith('TASKDAEMON_') || value === undefined || name === 'TASKDAEMON_CONFIG' || name === 'TASKDAEMON_FOREGROUND') continue;
     const vars = envVariables();
     const spec = vars.get(name);
     if (!spec) {

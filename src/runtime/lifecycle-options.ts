@@ -8,6 +8,8 @@ export interface LifecycleOptions {
   /** The resolved options: the same object `start` hands over in the boot pipe and `run` resolves. */
   options: ResolvedOptions;
   mode: 'daemon' | 'foreground';
+  /** `entry`: the lifecycle loads the program; `self`: the program is already running (daemonize()), and says when it is ready. */
+  program?: 'entry' | 'self';
   /** Write end of the readiness pipe (daemon mode), or -1. */
   readyFd: number;
   lock: LockedPidfile | null;

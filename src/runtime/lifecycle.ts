@@ -205,7 +205,7 @@ export class Lifecycle implements ControlSurface {
       dumpStatus: () => void this.dumpStatus(),
       reopenLogs: () => lazy.logReopen().reopenLogs(this.o.stdoutPath, this.o.stderrPath, this.log),
     });
-    installRuntimeHooks({ ready: () => this.markReady() });
+    installRuntimeHooks({ ready: () => this.markReady(), options: this.o.options, mode: this.o.mode });
     this.log.info('starting', `${this.o.options.name} ${this.o.options.entry} (node ${process.version}, ${this.o.mode})`);
     // Both answer from the first moment, so `status` and /ready see "starting".
     if (this.o.controlFd >= 0) lazy.rpcServer().startRpcServer(this.o.controlFd, lazy.controlMethods().controlMethods(this), this.log);
@@ -221,6 +221,8 @@ export class Lifecycle implements ControlSurface {
     } catch (err) {
       return this.fail('state', err);
     }
+    // daemonize(): the program is already running; it says when it is ready (the runtime hook).
+    if (this.o.program === 'self') return;
     let mod: unknown;
     try {
       mod = await loadEntry(this.o.options.entry);
