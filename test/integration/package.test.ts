@@ -67,7 +67,7 @@ beforeAll(() => {
 describe('the packed tarball', () => {
   it('ships what users need and nothing else', () => {
     const list = run('tar', ['-tzf', tarball], dir, process.env).stdout.split('\n').filter(Boolean);
-    for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'man/taskdaemon.1', 'scripts/install.js', 'prebuilds/linux-x64/taskdaemon.glibc.node', 'binding.gyp', 'examples/http-server.js', 'generated/config-validator.js', 'dist/index.d.ts']) {
+    for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'man/taskdaemon.1', 'scripts/install.js', 'prebuilds/linux-x64/taskdaemon.glibc.node', 'binding.gyp', 'examples/http-server.js', 'generated/config-validator.js', 'generated/steps.js', 'generated/steps.d.ts', 'native/steps.h', 'dist/index.d.ts']) {
       expect(list).toContain(`package/${f}`);
     }
     expect(list.filter((f) => /^package\/(test|src|bench|\.ci|scripts\/(?!install\.js))/.test(f))).toEqual([]);
