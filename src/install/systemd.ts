@@ -1,11 +1,15 @@
-// Renders a systemd unit for a daemon: Type=forking runs `taskdaemon start`
+// Renders a systemd unit for a daemon from the shipped template unit of its
+// type: Type=forking (systemd/taskdaemon@.service) runs `taskdaemon start`
 // (systemd reads the pidfile once start returns, i.e. once the daemon is
-// ready); Type=notify runs `taskdaemon run`, which sends READY=1 itself.
+// ready); Type=notify (systemd/taskdaemon-notify@.service) runs `taskdaemon
+// run`, which sends READY=1 itself. Only the directives that name this daemon
+// change; everything else, the hardening included, is the shipped line.
 // Every value is escaped for systemd.service(5) "COMMAND LINES" and specifiers.
 import * as path from 'node:path';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { logFiles, optionFlags, stopSeconds, systemPaths, type InstallInput } from './input';
+import { readShipped, type ShippedName } from './shipped';
 
 export type UnitType = 'forking' | 'notify';
 
@@ -77,6 +81,14 @@ function unique(items: string[]): string[] {
 const HOME_DIRS = ['/home', '/root', '/run/user'];
 const TMP_DIRS = ['/tmp', '/var/tmp'];
 
+const TEMPLATE: { [k in UnitType]: ShippedName } = {
+  forking: 'systemd/taskdaemon@.service',
+  notify: 'systemd/taskdaemon-notify@.service',
+};
+
+// A directive's line (keys are unique in the shipped units).
+const directive = (key: string): RegExp => new RegExp(`^${key}=`);
+
 export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   const mode = kind === 'forking' ? 'start' : 'run';
   // Paths go into settings and comments where no escape exists for a newline.
@@ -105,52 +117,51 @@ export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   argv.push(...optionFlags(o, mode));
   if (o.args.length) argv.push('--', ...o.args);
 
-  const lines = [
-    '# Rendered by `taskdaemon install systemd`.',
-    '[Unit]',
-    `Description=${o.name} (taskdaemon)`,
-    'After=network.target',
-    '',
-    '[Service]',
-    `Type=${kind}`,
+  const unit = readShipped(TEMPLATE[kind]);
+  const set = (key: string, ...values: string[]): void => void unit.replace(directive(key), values.map((v) => `${key}=${v}`));
+  unit.replaceLeadingComment([
+    `# ${o.name} (taskdaemon): rendered by \`taskdaemon install systemd\` from the shipped`,
+    `# ${TEMPLATE[kind]} with this daemon's options; render it again after changing them.`,
+  ]);
+  set('Description', unit.line(directive('Description')).slice('Description='.length).replace('%i', noSpecifiers(o.name)));
+  // The options are all on the command line: no config file applies.
+  unit.remove('Environment=TASKDAEMON_CONFIG=/etc/taskdaemon/%i.toml');
+  // systemd warns about /var/run and reads the same file through /run.
+  if (kind === 'forking') set('PIDFile', singlePath(o.pidfile.replace(/^\/var\/run\//, '/run/')));
+  const mkdirs = [
+    ...(writable.length ? [execLine(['/bin/mkdir', '-p', ...writable])] : []),
+    ...(stateDir ? [execLine(['/bin/mkdir', '-p', ...(defaultStateDir ? ['-m', '0700'] : []), stateDir])] : []),
   ];
-  if (kind === 'forking') {
-    // systemd warns about /var/run and reads the same file through /run.
-    lines.push(`PIDFile=${singlePath(o.pidfile.replace(/^\/var\/run\//, '/run/'))}`);
-  } else {
-    // Only the daemon itself speaks for the service: `run` does not fork.
-    lines.push('NotifyAccess=main');
-    if (o.watchdogSec !== undefined) lines.push(`WatchdogSec=${seconds(o.watchdogSec * 1000)}`);
+  if (mkdirs.length) set('ExecStartPre', ...mkdirs.map((l) => `+${l}`));
+  else unit.remove(directive('ExecStartPre'));
+  set('ExecStart', execLine(argv));
+  if (kind === 'notify') {
+    if (o.watchdogSec !== undefined) set('WatchdogSec', seconds(o.watchdogSec * 1000));
+    else unit.remove(directive('WatchdogSec'));
   }
-  if (writable.length) lines.push(`ExecStartPre=+${execLine(['/bin/mkdir', '-p', ...writable])}`);
-  if (stateDir) lines.push(`ExecStartPre=+${execLine(['/bin/mkdir', '-p', ...(defaultStateDir ? ['-m', '0700'] : []), stateDir])}`);
-  lines.push(`ExecStart=${execLine(argv)}`);
-  // A plain SIGHUP reloads; stopping is systemd's own SIGTERM to the main process.
-  lines.push('ExecReload=/bin/kill -HUP $MAINPID');
-  // on-failure covers non-zero exits, signals, and (notify) watchdog timeouts.
-  lines.push('Restart=on-failure');
   // start exits only when the daemon is ready, or after --ready-timeout: leave it that long.
-  lines.push(`TimeoutStartSec=${Math.ceil(o.readyTimeoutMs / 1000) + 5}s`);
-  lines.push(`TimeoutStopSec=${stopSeconds(o)}s`);
-  // mixed: SIGTERM goes to the daemon alone, which drains its work and stops
-  // its own children in order; whatever is left when TimeoutStopSec= runs out
-  // gets SIGKILL. control-group would TERM the children behind its back.
-  lines.push('KillMode=mixed');
-  if (o.nofile !== undefined) lines.push(`LimitNOFILE=${o.nofile}`);
+  set('TimeoutStartSec', `${Math.ceil(o.readyTimeoutMs / 1000) + 5}s`);
+  set('TimeoutStopSec', `${stopSeconds(o)}s`);
+  if (o.nofile !== undefined) set('LimitNOFILE', String(o.nofile));
 
-  // Hardening that leaves node's JIT alone (no MemoryDenyWriteExecute=) and
-  // lets the CLI, which runs as root, drop to --user itself.
-  lines.push('NoNewPrivileges=yes', 'ProtectSystem=strict');
-  const inHome = touched.filter((p) => under(p, HOME_DIRS));
-  // yes hides /home, /root and /run/user; read-only keeps what the daemon lives in visible.
-  lines.push(`ProtectHome=${inHome.length ? 'read-only' : 'yes'}`);
-  const inTmp = touched.filter((p) => under(p, TMP_DIRS));
-  if (inTmp.length === 0) lines.push('PrivateTmp=yes');
-  // A private /tmp would hide these from the daemon, or its pidfile from systemd.
-  else lines.push(`# No PrivateTmp=: ${unique(inTmp).join(', ')} lives in /tmp or /var/tmp.`);
+  // The shipped hardening stays, but for these two where the daemon's own paths
+  // need it: read-only keeps what the daemon lives in visible (ReadWritePaths=
+  // still opens its directories), and a private /tmp would hide them from the
+  // daemon, or its pidfile from systemd.
+  const inHome = unique(touched.filter((p) => under(p, HOME_DIRS)));
+  if (inHome.length) {
+    unit.replace(directive('ProtectHome'), [`# Not yes, which hides /home, /root and /run/user: the daemon uses ${inHome.join(', ')}.`, 'ProtectHome=read-only']);
+  }
+  const inTmp = unique(touched.filter((p) => under(p, TMP_DIRS)));
+  if (inTmp.length) {
+    unit.replace(directive('PrivateTmp'), [`# Not yes, which gives the service its own /tmp and /var/tmp: the daemon uses ${inTmp.join(', ')}.`, 'PrivateTmp=no']);
+  }
+  // "-": as in the shipped unit; ExecStartPre has just made them.
   const rw = unique([...writable, ...(stateDir ? [stateDir] : [])]);
-  if (rw.length) lines.push(`ReadWritePaths=${rw.map(listPath).join(' ')}`);
+  if (rw.length) set('ReadWritePaths', rw.map((p) => listPath(`-${p}`)).join(' '));
+  else unit.remove(directive('ReadWritePaths'));
 
-  lines.push('', '[Install]', 'WantedBy=multi-user.target', '');
-  return lines.join('\n');
+  // A template line this renderer does not fill would expand %i to nothing in a plain unit.
+  unit.refuseLeft(/^[^#].*(?<!%)(%%)*%i/, 'a line that names the template instance (%i)');
+  return unit.text();
 }
