@@ -4,7 +4,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { addDaemonOptions, addTargetOptions } from './shared';
+import { addDaemonOptions, addTargetOptions, collect } from './shared';
 
 export type Action = Promise<number | null> | number | null;
 export type Runner = (action: () => Action) => void;
@@ -52,7 +52,8 @@ Examples:
   taskdaemon install systemd app.js --name api --user api > /etc/systemd/system/api.service
   taskdaemon install logrotate api --user api --output /etc/logrotate.d/api
   taskdaemon install systemd app.js --type notify --output /etc/systemd/system/api.service
-  taskdaemon install initd app.js --name api --output /etc/init.d/api`,
+  taskdaemon install initd app.js --name api --output /etc/init.d/api
+  taskdaemon install socket api --listen 127.0.0.1:8080 --output /etc/systemd/system/api.socket`,
   config: `
 Examples:
   taskdaemon config check --config /etc/taskdaemon/api.toml
@@ -172,15 +173,16 @@ export function createProgram(run: Runner, version: string): Command {
     addDaemonOptions(
       program
         .command('install')
-        .summary('render a systemd unit, an init.d script or a logrotate snippet')
-        .argument('[kind]', 'systemd, initd or logrotate')
-        .argument('[entry]', 'the program (logrotate: the daemon name)')
+        .summary('render a systemd unit, an init.d script, a socket unit or a logrotate snippet')
+        .argument('[kind]', 'systemd, initd, socket or logrotate')
+        .argument('[entry]', 'the program (socket, logrotate: the daemon name)')
         .argument('[args...]', 'arguments for the program, after --'),
     )
       .option('--output <file>', 'write here instead of stdout')
       .option('--force', 'overwrite --output')
       .addOption(new Option('--type <type>', 'systemd unit type').choices(['forking', 'notify']).default('forking'))
-      .option('--watchdog <seconds>', 'WatchdogSec= for --type notify', '30'),
+      .option('--watchdog <seconds>', 'WatchdogSec= for --type notify', '30')
+      .option('--listen <address>', 'ListenStream= of install socket (repeatable; default: 127.0.0.1:8080)', collect),
     'install',
   ).action((kind: string | undefined, entry: string | undefined, args: string[], flags) =>
     run(() => (require('./commands/install') as typeof import('./commands/install')).installCommand(kind, entry, args, flags)),

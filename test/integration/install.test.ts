@@ -317,16 +317,58 @@ describe('install initd', () => {
   });
 });
 
+describe('install socket', () => {
+  const SOCKET = 'systemd/taskdaemon-notify@.socket';
+
+  it("the shipped socket unit with the daemon's name and addresses; verifies beside the notify unit install renders", async () => {
+    const r = await td(['install', 'socket', 'http-server', '--listen', '127.0.0.1:9000', '--listen', '[::1]:9000', '--listen', '/run/td-100%.sock']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const changed = { 'Unit.Description': ['Socket for http-server (taskdaemon)'], 'Socket.ListenStream': ['127.0.0.1:9000', '[::1]:9000', '/run/td-100%%.sock'] };
+    expect(changedDirectives(shipped(SOCKET), r.stdout)).toEqual(changed);
+    onlyTheseChanged(SOCKET, r.stdout, changed);
+    // Without --listen, the shipped address.
+    const plain = await td(['install', 'socket', 'http-server']);
+    expect(changedDirectives(shipped(SOCKET), plain.stdout)).toEqual({ 'Unit.Description': ['Socket for http-server (taskdaemon)'] });
+
+    // A socket names the service it starts: verify them side by side, as systemd loads them.
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'http-server.socket'), r.stdout);
+    fs.writeFileSync(path.join(dir, 'http-server.service'), (await td(['install', 'systemd', EXAMPLE, '--type', 'notify'])).stdout);
+    const v = spawnSync('/usr/bin/systemd-analyze', ['verify', '--man=no', '--recursive-errors=no', path.join(dir, 'http-server.socket')], {
+      encoding: 'utf8',
+      env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` },
+    });
+    expect({ status: v.status, stdout: v.stdout, stderr: v.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('a bad address, no name, program arguments, or --listen for another kind: exit 2, one line, nothing written', async () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'api.socket');
+    for (const bad of ['70000', 'localhost:80', 'a b']) {
+      const r = await td(['install', 'socket', 'api', '--listen', bad, '--output', out]);
+      expect(r.code, bad).toBe(2);
+      expect(lines(r.stderr)[0]).toBe(`taskdaemon: invalid --listen '${bad}': expected PORT, IPV4:PORT, [IPV6]:PORT, /PATH or @ABSTRACT`);
+    }
+    expect(lines((await td(['install', 'socket'])).stderr)[0]).toBe('taskdaemon: install socket: which daemon? give its name');
+    expect((await td(['install', 'socket', 'api', 'more'])).code).toBe(2);
+    const other = await td(['install', 'systemd', EXAMPLE, '--listen', '8080', '--output', out]);
+    expect(other.code).toBe(2);
+    expect(lines(other.stderr)[0]).toBe('taskdaemon: --listen is for install socket: a service gets its sockets from NAME.socket');
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe('install: errors and --output', () => {
   it('an unknown or missing kind is exit 2 with a hint', async () => {
     const r = await td(['install', 'upstart', EXAMPLE]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(lines(r.stderr)[0]).toBe("taskdaemon: unknown service kind 'upstart': expected systemd, initd or logrotate");
+    expect(lines(r.stderr)[0]).toBe("taskdaemon: unknown service kind 'upstart': expected systemd, initd, socket or logrotate");
     expect(r.stderr).toContain('usage: taskdaemon install systemd|initd');
     const none = await td(['install']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('systemd, initd or logrotate');
+    expect(none.stderr).toContain('systemd, initd, socket or logrotate');
   });
 
   it('a missing entry is exit 2, an entry that does not exist exit 5', async () => {

@@ -2,7 +2,7 @@
 // systemd-harness.ts): the shipped template units as they are, and units that
 // `taskdaemon install systemd` rendered from them. Type=forking through
 // start/reload/stop and a failing init; Type=notify with STATUS, reload,
-// watchdog restart; socket activation.
+// watchdog restart; socket activation (shipped, and rendered by `install socket`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ const why = cannotBoot();
 if (why) console.warn(`systemd.test: skipped, ${why}`);
 
 const APP = path.join(FIXTURES, 'lifecycle.js');
+const EXAMPLE = path.join(ROOT, 'examples', 'http-server.js');
 let sd: SystemdHarness;
 
 // The units hide /tmp (PrivateTmp) and /root, /home (ProtectHome); a checkout
@@ -58,8 +59,8 @@ const procCmdline = (pid: number): string => sd.sd(['cat', `/proc/${pid}/cmdline
 
 // `taskdaemon install systemd` as a user runs it, the unit put where systemd finds it.
 // No drop-in: the renderer itself must keep the checkout visible, wherever it lives.
-async function installRendered(name: string, flags: string[]): Promise<string> {
-  const r = await td(['install', 'systemd', APP, '--name', name, ...flags]);
+async function installRendered(name: string, flags: string[], entry = APP): Promise<string> {
+  const r = await td(['install', 'systemd', entry, '--name', name, ...flags]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   sd.write(`/etc/systemd/system/${name}.service`, r.stdout);
@@ -203,20 +204,34 @@ describe.skipIf(why !== null)('Type=notify units, shipped and rendered, and sock
     expect(sd.systemctl('stop', unit).code).toBe(0);
   });
 
-  it('socket activation: the first connection starts the service and is served', async () => {
+  it('socket activation, shipped: the first connection starts the service and is served', async () => {
     const name = 'sock1';
     const port = await freePort();
-    configure('taskdaemon-notify', name, `entry = "${path.join(ROOT, 'examples', 'http-server.js')}"\nstate_file = false\n`);
+    configure('taskdaemon-notify', name, `entry = "${EXAMPLE}"\nstate_file = false\n`);
     sd.write(`/etc/systemd/system/taskdaemon-notify@${name}.socket.d/test.conf`, `[Socket]\nListenStream=\nListenStream=127.0.0.1:${port}\n`);
     expect(sd.systemctl('daemon-reload').code).toBe(0);
-    expect(sd.systemctl('start', `taskdaemon-notify@${name}.socket`).code).toBe(0);
-    const unit = `taskdaemon-notify@${name}.service`;
-    expect(sd.show(unit, 'ActiveState')).toBe('inactive');
-    const body = JSON.parse(await (await fetch(`http://127.0.0.1:${port}/first`)).text());
-    expect(body).toMatchObject({ name, url: '/first', requests: 1 });
-    expect(sd.show(unit, 'ActiveState')).toBe('active');
-    expect(body.pid).toBe(Number(sd.show(unit, 'MainPID')));
-    expect(sd.journal(unit)).toContain('listening socket-activated fd 3 (http)');
-    expect(sd.systemctl('stop', unit, `taskdaemon-notify@${name}.socket`).code).toBe(0);
+    await socketActivation(name, `taskdaemon-notify@${name}.socket`, `taskdaemon-notify@${name}.service`, port);
+  });
+
+  it('socket activation, rendered by install socket and install systemd --type notify: the same', async () => {
+    const name = 'sock2';
+    const port = await freePort();
+    const r = await td(['install', 'socket', name, '--listen', `127.0.0.1:${port}`]);
+    expect(r.code).toBe(0);
+    sd.write(`/etc/systemd/system/${name}.socket`, r.stdout);
+    const unit = await installRendered(name, ['--type', 'notify', '--no-state-file'], EXAMPLE);
+    await socketActivation(name, `${name}.socket`, unit, port);
   });
 });
+
+// The first connection starts the service, which serves it on the socket systemd passed.
+async function socketActivation(name: string, socket: string, unit: string, port: number): Promise<void> {
+  expect(sd.systemctl('start', socket).code).toBe(0);
+  expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+  const body = JSON.parse(await (await fetch(`http://127.0.0.1:${port}/first`)).text());
+  expect(body).toMatchObject({ name, url: '/first', requests: 1 });
+  expect(sd.show(unit, 'ActiveState')).toBe('active');
+  expect(body.pid).toBe(Number(sd.show(unit, 'MainPID')));
+  expect(sd.journal(unit)).toContain('listening socket-activated fd 3 (http)');
+  expect(sd.systemctl('stop', unit, socket).code).toBe(0);
+}
