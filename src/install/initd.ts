@@ -12,7 +12,7 @@ export function shWord(value: string): string {
   return SAFE_WORD.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-// The shipped start line, and what goes where in the rendered one.
+// The shipped start line; the rendered one adds the entry, the flags and the arguments.
 const START_LINE = '\t"$NODE" -- "$TASKDAEMON" start ${CONFIG:+--config "$CONFIG"} --name "$NAME" --pidfile "$PIDFILE" --oknodo $DAEMON_OPTS >/dev/null';
 
 function intro(name: string): string[] {

@@ -5,6 +5,7 @@
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { readShipped } from './shipped';
+import { noSpecifiers } from './unit-escape';
 
 // The ListenStream= forms a daemon is given as one socket: a port, IPv4:port,
 // [IPv6]:port, a file system socket, an abstract one.
@@ -22,8 +23,7 @@ function checkListen(address: string): string {
       key: 'listen',
     });
   }
-  // % starts a specifier in a path.
-  return address.replace(/%/g, '%%');
+  return noSpecifiers(address);
 }
 
 export function renderSocketUnit(name: string, listen: string[]): string {
