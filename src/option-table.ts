@@ -425,6 +425,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'force', flag: '--force', help: 'overwrite --output', commands: ['install'] },
   { key: 'type', flag: '--type <type>', help: 'systemd unit type', default: 'forking', commands: ['install'], choices: ['forking', 'notify'] },
   { key: 'watchdog', flag: '--watchdog <seconds>', help: 'WatchdogSec= for --type notify', default: '30', commands: ['install'] },
+  { key: 'listen', flag: '--listen <address>', help: 'install socket: ListenStream=, a port, IP:PORT, [IPv6]:PORT, /path or @abstract (repeatable)', default: '127.0.0.1:8080', commands: ['install'], repeatable: true },
   {
     key: 'json',
     flag: '--json',

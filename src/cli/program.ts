@@ -52,7 +52,8 @@ Examples:
   taskdaemon install systemd app.js --name api --user api > /etc/systemd/system/api.service
   taskdaemon install logrotate api --user api --output /etc/logrotate.d/api
   taskdaemon install systemd app.js --type notify --output /etc/systemd/system/api.service
-  taskdaemon install initd app.js --name api --output /etc/init.d/api`,
+  taskdaemon install initd app.js --name api --output /etc/init.d/api
+  taskdaemon install socket api --listen 127.0.0.1:8080 --output /etc/systemd/system/api.socket`,
   config: `
 Examples:
   taskdaemon config check --config /etc/taskdaemon/api.toml
@@ -138,9 +139,9 @@ export function createProgram(run: Runner, version: string): Command {
   withOptions(
     program
       .command('install')
-      .summary('render a systemd unit, an init.d script or a logrotate snippet')
-      .argument('[kind]', 'systemd, initd or logrotate')
-      .argument('[entry]', 'the program (logrotate: the daemon name)')
+      .summary('render a systemd unit, an init.d script, a socket unit or a logrotate snippet')
+      .argument('[kind]', 'systemd, initd, socket or logrotate')
+      .argument('[entry]', 'the program (socket, logrotate: the daemon name)')
       .argument('[args...]', 'arguments for the program, after --'),
     'install',
   ).action((kind: string | undefined, entry: string | undefined, args: string[], flags) =>
