@@ -108,7 +108,7 @@ function emit(text: string, mode: number, f: InstallFlags): number {
 // --type notify` renders; only the name and the addresses are its own.
 function installSocket(nameArg: string | undefined, args: string[], f: InstallFlags): number {
   if (args.length) throw invalid(`install socket takes no program arguments: '${args.join(' ')}'`, USAGE);
-  const name = f.name ?? nameArg;
+  const name = (f.name as string | undefined) ?? nameArg;
   if (!name) throw invalid('install socket: which daemon? give its name', USAGE);
   return emit(renderSocketUnit(validateName(name), f.listen ?? []), 0o644, f);
 }
