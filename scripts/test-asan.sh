@@ -29,15 +29,13 @@ printf '#!/bin/sh\nunset LD_PRELOAD\nexec %s "$@"\n' "$(command -v python3)" > "
 chmod 755 "$reports/.bin" "$reports/.bin/python3"
 
 # detect_leaks=0: node itself does not free everything at exit, and is not ours to judge.
-# use_sigaltstack=0: ASan's own sigaltstack calls would show in the forked
-# children's syscalls, which after-fork.test.ts holds to a short list.
 # UBSan's checks are compiled with -fno-sanitize-recover: the first one ends the process.
 [ $# -gt 0 ] || set -- test/unit test/integration
 status=0
 # Every node start pays for the sanitizer: the tests get four times their usual time.
 PATH="$reports/.bin:$PATH" \
 LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
-ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:malloc_context_size=8:use_sigaltstack=0:log_path=$reports/asan" \
+ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:malloc_context_size=8:log_path=$reports/asan" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan" \
 TD_TEST_ADDON="$addon" \
   npx vitest run --testTimeout=120000 --hookTimeout=120000 "$@" 2>&1 | tee "$reports/.vitest-output" || status=$?
