@@ -172,7 +172,9 @@ describe('shutdown', () => {
     const starting = td(['start', APP, ...sb.flags, '--', sb.tag, `--config=${file}`, '--init-delay=1000']);
     await waitFor(() => sb.readPid() !== null, 5_000, 'the daemon to exist');
     const pid = sb.readPid()!;
-    await new Promise((r) => setTimeout(r, 200));
+    // The runtime has its SIGTERM handler once it logs "starting"; before that
+    // (node still booting, slow on a loaded machine) SIGTERM would just kill it.
+    await waitFor(() => sb.readLog().includes(' starting '), 10_000, 'the runtime to take over its signals');
     process.kill(pid, 'SIGTERM');
     const r = await starting;
     expect(r.code).toBe(1);
