@@ -19,6 +19,9 @@ const ALLOWED = new Set([
   'getpid', 'ftruncate', 'pwrite64', 'fsync', 'close_range', 'close', 'rt_sigprocmask', 'execve',
   'prlimit64', 'setrlimit', 'setpriority', // --nofile/--core/--nice
   'openat', // only the boot script and the entry, checked below
+  // npm run test:asan: the preloaded ASan runtime queries the signal stack
+  // (sigaltstack(NULL, &old), async-signal-safe) in every new process.
+  ...(process.env.TD_TEST_ADDON ? ['sigaltstack'] : []),
 ]);
 
 let sb: Sandbox;
