@@ -38,7 +38,7 @@ LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
 ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:malloc_context_size=8:log_path=$reports/asan" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan" \
 TD_TEST_ADDON="$addon" \
-TASKDAEMON_PASS_ENV="TD_TEST_ADDON,LD_PRELOAD,ASAN_OPTIONS,UBSAN_OPTIONS,PATH" \
+TASKDAEMON_PASS_ENV="TD_TEST_ADDON,LD_PRELOAD,ASAN_OPTIONS,UBSAN_OPTIONS" \
   npx vitest run --testTimeout=120000 --hookTimeout=120000 "$@" 2>&1 | tee "$reports/.vitest-output" || status=$?
 
 if compgen -G "$reports/*" >/dev/null; then
