@@ -1,5 +1,5 @@
-// Before any test file: build the CLI the tests run (TypeScript and the
-// compiled config validator), and make sure nobody can read a copy of it.
+// Before any test file: build the CLI the tests run (TypeScript, the compiled
+// config validator, the bundles), and make sure nobody can read a copy of it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -55,6 +55,7 @@ export default function setup(): () => void {
   };
   run([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   run([path.join(ROOT, 'scripts', 'compile-schema.js')]);
+  run([path.join(ROOT, 'scripts', 'bundle.js')]); // the same dist/ as `npm run build`
   const { install, made } = readableInstall();
   // Test workers are forked after this and inherit it.
   process.env.TD_TEST_READABLE = JSON.stringify(install);

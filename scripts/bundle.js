@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+'use strict';
+// Replaces two of tsc's outputs with one-file bundles of the same code (esbuild):
+//   dist/cli/main.js      what bin/taskdaemon.js loads on every command
+//   dist/runtime/boot.js  what every daemon execs (`node dist/runtime/boot.js`)
+// A command or a daemon then reads and compiles one file instead of resolving,
+// reading and wrapping ~25 (plus commander's); that is most of what the CLI
+// cost over a bare `node -e 0` (bench/RESULTS.md). Same paths, same exports:
+// without this step (tsc alone) everything still works, only slower.
+// The rest of dist/ (the library, index.js) stays tsc's output, file per file.
+//
+// Modules loaded with require() inside a function stay lazy in the bundle
+// (esbuild runs a module's body on its first require). Kept outside: the
+// native addon and node-gyp-build (found at run time), the generated config
+// validator and the user's entry (required by computed paths).
+const fs = require('node:fs');
+const path = require('node:path');
+
+let esbuild;
+try {
+  esbuild = require('esbuild');
+} catch {
+  // A dev dependency: an install without dev dependencies keeps tsc's files, which work the same.
+  process.stderr.write('bundle: esbuild is not installed; dist/ keeps one file per module (slower to start)\n');
+  process.exit(0);
+}
+
+const ROOT = path.resolve(__dirname, '..');
+const SRC = path.join(ROOT, 'src');
+const DIST = path.join(ROOT, 'dist');
+
+// Sources find their files relative to where tsc puts them (dist/<dir>/x.js):
+// in a bundle at another depth, __dirname must still mean that directory.
+function dirnameAsCompiled(outfile) {
+  return {
+    name: 'dirname-as-compiled',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        const text = fs.readFileSync(args.path, 'utf8');
+        if (!args.path.startsWith(SRC + path.sep) || !text.includes('__dirname')) return undefined;
+        const compiledDir = path.join(DIST, path.relative(SRC, path.dirname(args.path)));
+        const rel = path.relative(path.dirname(outfile), compiledDir);
+        const expr = rel ? `require('node:path').join(__dirname, ${JSON.stringify(rel)})` : '__dirname';
+        return { contents: text.replace(/\b__dirname\b/g, expr), loader: 'ts' };
+      });
+    },
+  };
+}
+
+// commander requires node:child_process at load for executable subcommands,
+// which taskdaemon has none of; loading it (and net, stream, dgram with it)
+// cost every command ~8 ms. Load it on first use instead.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "let m; module.exports = new Proxy({}, { get: (_, key) => (m ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
+async function bundle(entry, outfile) {
+  await esbuild.build({
+    entryPoints: [path.join(SRC, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['node-gyp-build', '*.node'],
+    plugins: [dirnameAsCompiled(outfile), lazyChildProcess],
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+}
+
+Promise.all([
+  bundle('cli/main.ts', path.join(DIST, 'cli', 'main.js')),
+  bundle('runtime/boot.ts', path.join(DIST, 'runtime', 'boot.js')),
+]).catch((err) => {
+  process.stderr.write(`bundle: ${err.message}\n`);
+  process.exit(1);
+});
