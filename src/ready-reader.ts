@@ -1,6 +1,8 @@
 // The starter's end of the readiness pipe: waits for the daemon's READY=1,
 // an error record, end of file, or a timeout (DESIGN.md §2, last step).
-import * as net from 'node:net';
+// Plain fs.read on the pipe, not a net.Socket: `start` then never loads node:net
+// and the stream classes (~3 ms of every start, bench/RESULTS.md).
+import * as fs from 'node:fs';
 import { RecordParser, type Record } from './readiness';
 
 export type Outcome =
@@ -13,30 +15,38 @@ export type Outcome =
 // Starter side: reads the pipe from the daemon until READY=1, an error record,
 // end of file, or a timeout; then can wait for the daemon to close its end.
 export class ReadinessReader {
-  private readonly sock: net.Socket;
   private readonly parser = new RecordParser();
+  private readonly decoder = new TextDecoder();
   private readonly records: Record[] = [];
   private pid: number | null = null;
   private eof = false;
+  private abandoned = false;
   private wake: (() => void) | null = null;
 
-  constructor(readFd: number) {
-    this.sock = new net.Socket({ fd: readFd, readable: true, writable: false });
-    this.sock.setEncoding('utf8');
-    this.sock.on('data', (chunk: string) => {
-      for (const rec of this.parser.feed(chunk)) {
+  constructor(private readonly fd: number) {
+    this.readNext();
+  }
+
+  // One read in flight at a time, in libuv's thread pool. The fd is closed only
+  // once no read is pending, so a read can never land on a reused fd number.
+  private readNext(): void {
+    const buf = Buffer.allocUnsafe(4096);
+    fs.read(this.fd, buf, 0, buf.length, null, (err, n) => {
+      if (err || n === 0 || this.abandoned) return this.ended();
+      for (const rec of this.parser.feed(this.decoder.decode(buf.subarray(0, n), { stream: true }))) {
         this.records.push(rec);
         const mainpid = rec.get('MAINPID');
         if (mainpid && /^\d+$/.test(mainpid)) this.pid = Number(mainpid);
       }
       this.wake?.();
+      this.readNext();
     });
-    const end = (): void => {
-      this.eof = true;
-      this.wake?.();
-    };
-    this.sock.on('end', end);
-    this.sock.on('error', end);
+  }
+
+  private ended(): void {
+    this.eof = true;
+    fs.close(this.fd, () => {});
+    this.wake?.();
   }
 
   private check(): Outcome | null {
@@ -87,7 +97,9 @@ export class ReadinessReader {
     return this.pid;
   }
 
+  // Stops reading. The read in flight ends at the daemon's end of file, which
+  // comes right after READY=1 (the daemon closes its end) or when it exits.
   close(): void {
-    this.sock.destroy();
+    this.abandoned = true;
   }
 }

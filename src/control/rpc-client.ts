@@ -1,5 +1,6 @@
-// A one-shot JSON-RPC 2.0 call over a daemon's control socket.
-import * as net from 'node:net';
+// A one-shot JSON-RPC 2.0 call over a daemon's control socket. node:net is
+// loaded on the first call: `status` of a daemon that is not running never needs it.
+import type * as Net from 'node:net';
 import { TaskdaemonError } from '../errors';
 
 export { controlSocketPath } from '../paths';
@@ -14,6 +15,8 @@ export class RpcCallError extends Error {
 }
 
 export function rpcCall<T = unknown>(socketPath: string, method: string, params: object = {}, timeoutMs = 10_000): Promise<T> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof Net;
   return new Promise((resolve, reject) => {
     const sock = net.createConnection(socketPath);
     let buf = '';

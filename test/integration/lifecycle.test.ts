@@ -170,9 +170,9 @@ describe('shutdown', () => {
     sb = sandbox();
     const file = writeConfig(sb, { version: 1 });
     const starting = td(['start', APP, ...sb.flags, '--', sb.tag, `--config=${file}`, '--init-delay=1000']);
-    await waitFor(() => sb.readPid() !== null, 5_000, 'the daemon to exist');
+    // 'starting' is logged once the runtime handles signals; init then sleeps 1000 ms.
+    await waitFor(() => sb.readLog().includes(' starting '), 10_000, 'the runtime to start');
     const pid = sb.readPid()!;
-    await new Promise((r) => setTimeout(r, 200));
     process.kill(pid, 'SIGTERM');
     const r = await starting;
     expect(r.code).toBe(1);
