@@ -34,13 +34,16 @@ export async function cliSection(ctx, log) {
         [`${prefix}reload`, [...td, 'reload', '--pidfile', d.pidfile], [0]],
       );
     }
-    const res = {};
+    const res = { wall: {}, cpu: {} };
     const { cliIterations: n, warmup } = ctx.opts;
     for (let i = 0; i < warmup + n; i++) {
       if (i % 10 === 0) log(`cli: ${i < warmup ? 'warm-up' : `iteration ${i - warmup + 1}/${n}`}`);
       for (const [label, argv, okCodes] of plan) {
         const r = await L.run(argv, { env: ctx.env, okCodes });
-        if (i >= warmup) (res[label] ??= []).push(r.ms);
+        if (i >= warmup) {
+          (res.wall[label] ??= []).push(r.ms);
+          (res.cpu[label] ??= []).push(r.cpu);
+        }
       }
     }
     return res;

@@ -71,7 +71,7 @@ export class Launcher {
 
   /**
    * Starts argv. `spawned` resolves { pid, t0 } once it runs; `done` resolves on
-   * its exit with { ms, t0, t1, code, signal, pid, out } (no exit-code check).
+   * its exit with { ms, cpu, t0, t1, code, signal, pid, out } (no exit-code check).
    */
   start(argv, { env } = {}) {
     const id = this.nextId++;

@@ -8,10 +8,12 @@
 # Protocol, one JSON object per line:
 #   in:  {"id": N, "argv": [...], "env": {...}, "out": "/path/for/stdout+stderr"}
 #   out: {"id": N, "spawned": P, "t0": ns}                                 once it runs
-#        {"id": N, "pid": P, "t0": ns, "t1": ns, "code": C, "signal": S}  when it exits
+#        {"id": N, "pid": P, "t0": ns, "t1": ns, "cpu": ms, "code": C, "signal": S}  when it exits
 #        {"orphan": P, "t": ns, "code": C, "signal": S}                  (--subreaper) a reaped orphan
-# t0 is taken just before posix_spawn(3), t1 just after waitpid(2) returned;
+# t0 is taken just before posix_spawn(3), t1 just after wait4(2) returned;
 # both are CLOCK_MONOTONIC nanoseconds, the clock of node's process.hrtime.
+# cpu is the command's user + system time (getrusage(2), with the children it
+# reaped itself): unlike wall time, it hardly moves when others load the machine.
 # It exits when its stdin closes.
 import ctypes
 import json
@@ -66,7 +68,7 @@ def launch(req, running):
 def reap(running, subreaper):
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
@@ -74,7 +76,8 @@ def reap(running, subreaper):
         t1 = time.monotonic_ns()
         if pid in running:
             rid, t0 = running.pop(pid)
-            emit({"id": rid, "pid": pid, "t0": t0, "t1": t1, **exit_fields(status)})
+            cpu = (usage.ru_utime + usage.ru_stime) * 1000
+            emit({"id": rid, "pid": pid, "t0": t0, "t1": t1, "cpu": cpu, **exit_fields(status)})
         elif subreaper:
             emit({"orphan": pid, "t": t1, **exit_fields(status)})
 

@@ -22,7 +22,7 @@ const sum = (a, b) => paired(a, b, (x, y) => x + y);
 /** The issue's targets, each from figures of this run. */
 export function targets(r) {
   const ss = r.startStop ?? {};
-  const cli = r.cli ?? {};
+  const cli = r.cli?.wall ?? {};
   const floor = ss.floor?.start ?? [];
   const cliFloor = cli['node -e 0'] ?? [];
   const td = ss.taskdaemon ?? {};
@@ -112,14 +112,18 @@ function memoryTable(ss) {
   return table(['process', 'VmRSS MB', 'Δ bare', 'private MB', 'Δ bare'], rows);
 }
 
-function cliTable(cli) {
-  const floor = cli['node -e 0'];
-  const rows = Object.entries(cli).map(([label, s]) => {
+function cliTable({ wall, cpu }) {
+  const hasBaseline = Object.keys(wall).some((k) => k.startsWith('baseline '));
+  const rows = Object.entries(wall).map(([label, s]) => {
     const sm = summarize(s);
-    const own = label === 'node -e 0' ? '' : signed(median(diff(s, floor)));
-    return [label === 'node -e 0' ? 'floor `node -e 0`' : `\`taskdaemon ${label}\``, f1(sm.median), range(sm), own, label === 'node -e 0' ? '' : ratio(median(paired(s, floor, (a, b) => a / b)))];
+    const isFloor = label === 'node -e 0';
+    const own = (x) => (isFloor ? '' : signed(median(diff(x[label], x['node -e 0']))));
+    const vsBase = (x) => (x[`baseline ${label}`] ? signed(median(diff(x[label], x[`baseline ${label}`]))) : '');
+    const row = [isFloor ? 'floor `node -e 0`' : `\`taskdaemon ${label}\``, f1(sm.median), range(sm), own(wall), isFloor ? '' : ratio(median(paired(s, wall['node -e 0'], (a, b) => a / b))), f1(median(cpu[label])), own(cpu)];
+    return hasBaseline ? [...row, vsBase(wall), vsBase(cpu)] : row;
   });
-  return table(['command', 'median ms', 'min–max', '− `node -e 0` (paired)', '÷ `node -e 0`'], rows);
+  const head = ['command', 'wall ms, median', 'min–max', '− `node -e 0` (paired)', '÷ `node -e 0`', 'CPU ms (user+sys)', 'CPU − `node -e 0`'];
+  return table([...head, ...(hasBaseline ? ['wall − baseline (paired)', 'CPU − baseline'] : [])], rows);
 }
 
 function controlTable(c) {
@@ -178,7 +182,7 @@ export function resultsMarkdown(r) {
     out.push('Read 200 ms after ready: VmRSS (`/proc/PID/status`) and private memory (Private_Clean + Private_Dirty from `/proc/PID/smaps_rollup`). Δ is the median of per-iteration differences from the bare app.', '');
     out.push(memoryTable(ss), '');
   }
-  if (r.cli) out.push('## CLI commands', '', 'Each command\'s wall time, alternating with `node -e 0`; `status (running)` and `reload` talk to a running daemon.', '', cliTable(r.cli), '');
+  if (r.cli) out.push('## CLI commands', '', 'Each command\'s wall time, alternating with `node -e 0`; `status (running)` and `reload` talk to a running daemon. CPU is user + system time from wait4(2): under load it moves far less than wall time, so it shows a command\'s own cost more steadily.', '', cliTable(r.cli), '');
   if (r.control) out.push('## Control socket', '', 'The client runs in the bench\'s own node process, on the same 2 cores: these are upper bounds.', '', controlTable(r.control), '');
   if (r.scale) out.push('## Scale', '', scaleTable(r.scale), '');
   out.push('## How to read and rerun', '', 'See bench/README.md. `npm run bench` (full, writes this file), `npm run bench -- --quick` (a few iterations, prints only).', '');
