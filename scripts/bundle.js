@@ -10,9 +10,11 @@
 // The rest of dist/ (the library, index.js) stays tsc's output, file per file.
 //
 // Modules loaded with require() inside a function stay lazy in the bundle
-// (esbuild runs a module's body on its first require). Kept outside: the
-// native addon and node-gyp-build (found at run time), the generated config
-// validator and the user's entry (required by computed paths).
+// (esbuild runs a module's body on its first require), but every byte of a
+// bundle is parsed by every command. Kept outside: the native addon and
+// node-gyp-build (found at run time), the generated config validator and the
+// user's entry (required by computed paths), and the two dependencies only a
+// config file or a typo needs.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -29,19 +31,24 @@ const ROOT = path.resolve(__dirname, '..');
 const SRC = path.join(ROOT, 'src');
 const DIST = path.join(ROOT, 'dist');
 
-// Sources find their files relative to where tsc puts them (dist/<dir>/x.js):
-// in a bundle at another depth, __dirname must still mean that directory.
-function dirnameAsCompiled(outfile) {
+// Two rewrites of our own sources on their way into a bundle:
+// - they find their files relative to where tsc puts them (dist/<dir>/x.js):
+//   in a bundle at another depth, __dirname must still mean that directory;
+// - `import * as fs from 'node:fs'` would become a copy of every export of the
+//   built-in, once per importing file (esbuild's namespace interop, ~6% of a
+//   command's CPU): a plain require() gives the same object.
+function sourcesAsCompiled(outfile) {
   return {
-    name: 'dirname-as-compiled',
+    name: 'sources-as-compiled',
     setup(build) {
       build.onLoad({ filter: /\.ts$/ }, (args) => {
-        const text = fs.readFileSync(args.path, 'utf8');
-        if (!args.path.startsWith(SRC + path.sep) || !text.includes('__dirname')) return undefined;
+        if (!args.path.startsWith(SRC + path.sep)) return undefined;
+        let text = fs.readFileSync(args.path, 'utf8');
         const compiledDir = path.join(DIST, path.relative(SRC, path.dirname(args.path)));
         const rel = path.relative(path.dirname(outfile), compiledDir);
-        const expr = rel ? `require('node:path').join(__dirname, ${JSON.stringify(rel)})` : '__dirname';
-        return { contents: text.replace(/\b__dirname\b/g, expr), loader: 'ts' };
+        if (rel) text = text.replace(/\b__dirname\b/g, `require('node:path').join(__dirname, ${JSON.stringify(rel)})`);
+        text = text.replace(/^import \* as (\w+) from '(node:[\w/]+)';$/gm, "const $1 = require('$2');");
+        return { contents: text, loader: 'ts' };
       });
     },
   };
@@ -71,8 +78,9 @@ async function bundle(entry, outfile) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['node-gyp-build', '*.node'],
-    plugins: [dirnameAsCompiled(outfile), lazyChildProcess],
+    // smol-toml and fastest-levenshtein serve only a config file or a typo: read from node_modules when used.
+    external: ['node-gyp-build', '*.node', 'smol-toml', 'fastest-levenshtein'],
+    plugins: [sourcesAsCompiled(outfile), lazyChildProcess],
     logLevel: 'warning',
     legalComments: 'none',
   });

@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes';
 import { exitCodeFor, TaskdaemonError } from '../errors';
 import { packageVersion } from '../version';
 import { err } from './output';
-import { createProgram, type Action } from './program';
+import { commandsFor, createProgram, type Action } from './program';
 
 
 function report(e: unknown, debug: boolean): number {
@@ -29,7 +29,7 @@ export function main(argv: string[] = process.argv): void {
         (e: unknown) => process.exit(report(e, debug)),
       );
   };
-  const program = createProgram(runner, packageVersion());
+  const program = createProgram(runner, packageVersion(), commandsFor(argv.slice(2)));
   try {
     program.parse(argv);
   } catch (e) {

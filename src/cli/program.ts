@@ -56,7 +56,135 @@ Examples:
 
 const help = (cmd: Command, name: string): Command => cmd.addHelpText('after', EXAMPLES[name]!);
 
-export function createProgram(run: Runner, version: string): Command {
+const COMMANDS: { [name: string]: (program: Command, run: Runner) => unknown } = {
+  start: (program, run) =>
+    help(
+      addDaemonOptions(
+        program
+          .command('start')
+          .summary('start a daemon and wait until it is ready')
+          .description('Daemonize ENTRY (double fork, setsid, privilege drop, locked pidfile) and wait for its readiness.')
+          .argument('[entry]', 'the program: a module exporting defineDaemon(...), or a plain script')
+          .argument('[args...]', 'arguments for the program, after --'),
+      )
+        .option('--oknodo', 'exit 0 when it is already running')
+        .option('--json', 'print the result as JSON'),
+      'start',
+    ).action((entry: string | undefined, args: string[], flags) => run(() => (require('./commands/start') as typeof import('./commands/start')).startCommand(entry, args, flags))),
+  stop: (program, run) =>
+    help(
+      addTargetOptions(program.command('stop').summary('stop a daemon: SIGTERM, wait, then SIGKILL'))
+        .option('--timeout <seconds>', 'seconds to wait after SIGTERM before SIGKILL (default: 30)')
+        .option('--retry <schedule>', 'start-stop-daemon schedule, e.g. TERM/30/KILL/5 (wins over --timeout)')
+        .option('--oknodo', 'exit 0 when it is not running')
+        .option('--json', 'print the result as JSON'),
+      'stop',
+    ).action((name: string | undefined, flags) => run(() => (require('./commands/stop') as typeof import('./commands/stop')).stopCommand(name, flags))),
+  restart: (program, run) =>
+    help(
+      addDaemonOptions(
+        program
+          .command('restart')
+          .summary('stop the daemon if it runs, then start it')
+          .argument('[entry]', 'the program')
+          .argument('[args...]', 'arguments for the program, after --'),
+      )
+        .option('--timeout <seconds>', 'seconds to wait after SIGTERM before SIGKILL (default: 30)')
+        .option('--retry <schedule>', 'start-stop-daemon schedule for the stop')
+        .option('--json', 'print the result as JSON'),
+      'restart',
+    ).action((entry: string | undefined, args: string[], flags) =>
+      run(() => (require('./commands/restart') as typeof import('./commands/restart')).restartCommand(entry, args, flags)),
+    ),
+  reload: (program, run) =>
+    help(
+      addTargetOptions(program.command('reload').summary('reload: SIGHUP, then wait for the result'))
+        .option('--timeout <seconds>', 'how long to wait for the result (default: 60)')
+        .option('--json', 'print the result as JSON'),
+      'reload',
+    ).action((name: string | undefined, flags) => run(() => (require('./commands/reload') as typeof import('./commands/reload')).reloadCommand(name, flags))),
+  status: (program, run) =>
+    help(
+      addTargetOptions(program.command('status').summary('tell whether a daemon runs (LSB status codes)')).option('--json', 'print the status as JSON'),
+      'status',
+    ).action((name: string | undefined, flags) => run(() => (require('./commands/status') as typeof import('./commands/status')).statusCommand(name, flags))),
+  health: (program, run) =>
+    help(
+      addTargetOptions(program.command('health').summary("ask the daemon's health hook")).option('--json', 'print the result as JSON'),
+      'health',
+    ).action((name: string | undefined, flags) => run(() => (require('./commands/health') as typeof import('./commands/health')).healthCommand(name, flags))),
+  run: (program, run) =>
+    help(
+      addDaemonOptions(
+        program
+          .command('run')
+          .summary('run a daemon in the foreground (no fork)')
+          .description('Run ENTRY with the daemon runtime in this process: for systemd Type=notify and containers.')
+          .argument('[entry]', 'the program')
+          .argument('[args...]', 'arguments for the program, after --'),
+      ).addOption(new Option('--no-pidfile', 'do not take a pidfile (and no control socket)')),
+      'run',
+    ).action((entry: string | undefined, args: string[], flags) => run(() => (require('./commands/run') as typeof import('./commands/run')).runCommand(entry, args, flags))),
+  logs: (program, run) =>
+    help(
+      program
+        .command('logs')
+        .summary("print or follow a daemon's log")
+        .argument('[name]')
+        .option('--config <file>', 'taskdaemon.toml to read')
+        .option('--name <name>')
+        .option('--stdout <file>', "the log file (default: the name's default log)")
+        .option('-n, --lines <n>', 'how many lines from the end', '10')
+        .option('-f, --follow', 'keep printing new lines, across rotation')
+        .option('--json', 'one JSON object per line'),
+      'logs',
+    ).action((name: string | undefined, flags) => run(() => (require('./commands/logs') as typeof import('./commands/logs')).logsCommand(name, flags))),
+  install: (program, run) =>
+    help(
+      addDaemonOptions(
+        program
+          .command('install')
+          .summary('render a systemd unit or an init.d script')
+          .argument('[kind]', 'systemd or initd')
+          .argument('[entry]', 'the program')
+          .argument('[args...]', 'arguments for the program, after --'),
+      )
+        .option('--output <file>', 'write here instead of stdout')
+        .option('--force', 'overwrite --output')
+        .addOption(new Option('--type <type>', 'systemd unit type').choices(['forking', 'notify']).default('forking'))
+        .option('--watchdog <seconds>', 'WatchdogSec= for --type notify', '30'),
+      'install',
+    ).action((kind: string | undefined, entry: string | undefined, args: string[], flags) =>
+      run(() => (require('./commands/install') as typeof import('./commands/install')).installCommand(kind, entry, args, flags)),
+    ),
+  config: (program, run) =>
+    help(
+      addDaemonOptions(
+        program
+          .command('config')
+          .summary('check or show the effective configuration')
+          .argument('[action]', 'check or show')
+          .argument('[entry]', 'the program, if the config file does not name it'),
+      ).option('--json', 'print as JSON'),
+      'config',
+    ).action((action: string | undefined, entry: string | undefined, flags) =>
+      run(() => (require('./commands/config') as typeof import('./commands/config')).configCommand(action, entry, flags)),
+    ),
+};
+
+// Which subcommands the program needs for these arguments: the one named,
+// none for a bare --version, all of them otherwise (help, an unknown command
+// and its did-you-mean). Building all ten with their options costs every
+// command ~7% of its CPU (bench/RESULTS.md).
+export function commandsFor(args: string[]): string[] {
+  const named = args.find((a) => !a.startsWith('-'));
+  if (named !== undefined) return Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  const versionOnly = args.some((a) => a === '-V' || a === '--version') && !args.some((a) => a === '-h' || a === '--help');
+  return versionOnly ? [] : Object.keys(COMMANDS);
+}
+
+/** The program with the subcommands named in `only` (default: all). */
+export function createProgram(run: Runner, version: string, only: string[] = Object.keys(COMMANDS)): Command {
   const program = new Command('taskdaemon')
     .description('Run a Node.js program as a well-behaved Unix daemon, and control it.')
     .version(version, '-V, --version')
@@ -70,118 +198,6 @@ export function createProgram(run: Runner, version: string): Command {
       outputError: (s, write) => write(`taskdaemon: ${s.replace(/^error: /, '')}`),
     });
 
-  help(
-    addDaemonOptions(
-      program
-        .command('start')
-        .summary('start a daemon and wait until it is ready')
-        .description('Daemonize ENTRY (double fork, setsid, privilege drop, locked pidfile) and wait for its readiness.')
-        .argument('[entry]', 'the program: a module exporting defineDaemon(...), or a plain script')
-        .argument('[args...]', 'arguments for the program, after --'),
-    )
-      .option('--oknodo', 'exit 0 when it is already running')
-      .option('--json', 'print the result as JSON'),
-    'start',
-  ).action((entry: string | undefined, args: string[], flags) => run(() => (require('./commands/start') as typeof import('./commands/start')).startCommand(entry, args, flags)));
-
-  help(
-    addTargetOptions(program.command('stop').summary('stop a daemon: SIGTERM, wait, then SIGKILL'))
-      .option('--timeout <seconds>', 'seconds to wait after SIGTERM before SIGKILL (default: 30)')
-      .option('--retry <schedule>', 'start-stop-daemon schedule, e.g. TERM/30/KILL/5 (wins over --timeout)')
-      .option('--oknodo', 'exit 0 when it is not running')
-      .option('--json', 'print the result as JSON'),
-    'stop',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/stop') as typeof import('./commands/stop')).stopCommand(name, flags)));
-
-  help(
-    addDaemonOptions(
-      program
-        .command('restart')
-        .summary('stop the daemon if it runs, then start it')
-        .argument('[entry]', 'the program')
-        .argument('[args...]', 'arguments for the program, after --'),
-    )
-      .option('--timeout <seconds>', 'seconds to wait after SIGTERM before SIGKILL (default: 30)')
-      .option('--retry <schedule>', 'start-stop-daemon schedule for the stop')
-      .option('--json', 'print the result as JSON'),
-    'restart',
-  ).action((entry: string | undefined, args: string[], flags) =>
-    run(() => (require('./commands/restart') as typeof import('./commands/restart')).restartCommand(entry, args, flags)),
-  );
-
-  help(
-    addTargetOptions(program.command('reload').summary('reload: SIGHUP, then wait for the result'))
-      .option('--timeout <seconds>', 'how long to wait for the result (default: 60)')
-      .option('--json', 'print the result as JSON'),
-    'reload',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/reload') as typeof import('./commands/reload')).reloadCommand(name, flags)));
-
-  help(
-    addTargetOptions(program.command('status').summary('tell whether a daemon runs (LSB status codes)')).option('--json', 'print the status as JSON'),
-    'status',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/status') as typeof import('./commands/status')).statusCommand(name, flags)));
-
-  help(
-    addTargetOptions(program.command('health').summary("ask the daemon's health hook")).option('--json', 'print the result as JSON'),
-    'health',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/health') as typeof import('./commands/health')).healthCommand(name, flags)));
-
-  help(
-    addDaemonOptions(
-      program
-        .command('run')
-        .summary('run a daemon in the foreground (no fork)')
-        .description('Run ENTRY with the daemon runtime in this process: for systemd Type=notify and containers.')
-        .argument('[entry]', 'the program')
-        .argument('[args...]', 'arguments for the program, after --'),
-    ).addOption(new Option('--no-pidfile', 'do not take a pidfile (and no control socket)')),
-    'run',
-  ).action((entry: string | undefined, args: string[], flags) => run(() => (require('./commands/run') as typeof import('./commands/run')).runCommand(entry, args, flags)));
-
-  help(
-    program
-      .command('logs')
-      .summary("print or follow a daemon's log")
-      .argument('[name]')
-      .option('--config <file>', 'taskdaemon.toml to read')
-      .option('--name <name>')
-      .option('--stdout <file>', "the log file (default: the name's default log)")
-      .option('-n, --lines <n>', 'how many lines from the end', '10')
-      .option('-f, --follow', 'keep printing new lines, across rotation')
-      .option('--json', 'one JSON object per line'),
-    'logs',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/logs') as typeof import('./commands/logs')).logsCommand(name, flags)));
-
-  help(
-    addDaemonOptions(
-      program
-        .command('install')
-        .summary('render a systemd unit or an init.d script')
-        .argument('[kind]', 'systemd or initd')
-        .argument('[entry]', 'the program')
-        .argument('[args...]', 'arguments for the program, after --'),
-    )
-      .option('--output <file>', 'write here instead of stdout')
-      .option('--force', 'overwrite --output')
-      .addOption(new Option('--type <type>', 'systemd unit type').choices(['forking', 'notify']).default('forking'))
-      .option('--watchdog <seconds>', 'WatchdogSec= for --type notify', '30'),
-    'install',
-  ).action((kind: string | undefined, entry: string | undefined, args: string[], flags) =>
-    run(() => (require('./commands/install') as typeof import('./commands/install')).installCommand(kind, entry, args, flags)),
-  );
-
-  help(
-    addDaemonOptions(
-      program
-        .command('config')
-        .summary('check or show the effective configuration')
-        .argument('[action]', 'check or show')
-        .argument('[entry]', 'the program, if the config file does not name it'),
-    ).option('--json', 'print as JSON'),
-    'config',
-  ).action((action: string | undefined, entry: string | undefined, flags) =>
-    run(() => (require('./commands/config') as typeof import('./commands/config')).configCommand(action, entry, flags)),
-  );
-
+  for (const name of only) COMMANDS[name]!(program, run);
   return program;
 }
