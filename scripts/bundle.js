@@ -70,7 +70,7 @@ const lazyChildProcess = {
   },
 };
 
-async function bundle(entry, outfile) {
+async function bundle(entry, outfile, extra = {}) {
   await esbuild.build({
     entryPoints: [path.join(SRC, entry)],
     outfile,
@@ -83,11 +83,15 @@ async function bundle(entry, outfile) {
     plugins: [sourcesAsCompiled(outfile), lazyChildProcess],
     logLevel: 'warning',
     legalComments: 'none',
+    ...extra,
   });
 }
 
 Promise.all([
-  bundle('cli/main.ts', path.join(DIST, 'cli', 'main.js')),
+  // The CLI's bytes are read and parsed by every command: whitespace and comments out
+  // (names stay); its stack traces (--debug) map back to the sources through main.js.map.
+  bundle('cli/main.ts', path.join(DIST, 'cli', 'main.js'), { minifyWhitespace: true, minifySyntax: true, sourcemap: 'linked', sourcesContent: false }),
+  // A daemon's own stack traces land in its log as they are: left readable.
   bundle('runtime/boot.ts', path.join(DIST, 'runtime', 'boot.js')),
 ]).catch((err) => {
   process.stderr.write(`bundle: ${err.message}\n`);
