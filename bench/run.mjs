@@ -27,6 +27,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--only start,cli,control,scale
          [--cli-iterations N] [--warmup N] [--scale N] [--baseline DIR] [--out FILE] [--json FILE]
   --quick      a few iterations, scale 10; prints the results instead of writing bench/RESULTS.md
   --baseline   another checkout (built) to run beside this one: before/after in the same run
+  --no-peers   start/stop section: only the floor, the bare app and taskdaemon (for iterating)
   --cpu-boost F  run the bench and all it starts in a CPU cgroup with F of the maximum
                weight (default 0.4; 0: off), so others' builds disturb the figures less
   --json       also write the raw samples`;
@@ -41,6 +42,7 @@ function options() {
       warmup: { type: 'string' },
       scale: { type: 'string' },
       baseline: { type: 'string' },
+      'no-peers': { type: 'boolean', default: false },
       out: { type: 'string' },
       'cpu-boost': { type: 'string' },
       json: { type: 'string' },
@@ -72,6 +74,7 @@ function options() {
     warmup: int('warmup', 1, 0),
     scale: int('scale', q ? 10 : 100),
     baseline,
+    noPeers: values['no-peers'],
     cpuBoost,
     out: values.out ?? (q ? null : path.join(BENCH, 'RESULTS.md')),
     json: values.json ?? null,

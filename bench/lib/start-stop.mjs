@@ -29,6 +29,8 @@ export async function startStopSection(ctx, log) {
     ['taskdaemon@pid1', pid1, c.taskdaemon('bench-td1', ctx.root), false],
     ...(ctx.peers.ssd ? [['ssd@pid1', pid1, c.ssdNotify, false]] : []),
   ];
+  const peers = new Set(['ssd', 'pm2Cold', 'pm2Warm', 'npmDaemon', 'ssd@pid1']);
+  if (ctx.opts.noPeers) plan.splice(0, plan.length, ...plan.filter(([key]) => !peers.has(key)));
   const res = {};
   const { iterations, warmup } = ctx.opts;
   for (let i = 0; i < warmup + iterations; i++) {
@@ -40,6 +42,6 @@ export async function startStopSection(ctx, log) {
       if (i >= warmup) collect(res, key, figures);
     }
   }
-  await prompt.run([ctx.node, ctx.peers.pm2, 'kill'], { env: c.pm2Env });
+  if (!ctx.opts.noPeers) await prompt.run([ctx.node, ctx.peers.pm2, 'kill'], { env: c.pm2Env });
   return res;
 }
