@@ -1,9 +1,16 @@
 // The starter's end of the readiness pipe: waits for the daemon's READY=1,
 // an error record, end of file, or a timeout (DESIGN.md §2, last step).
-// Plain fs.read on the pipe, not a net.Socket: `start` then never loads node:net
-// and the stream classes (~3 ms of every start, bench/RESULTS.md).
+// poll(2) and read(2) on the pipe, not a net.Socket: `start` then never loads
+// node:net and the stream classes (~3 ms of every start, bench/RESULTS.md).
+// See: man 2 poll
 import * as fs from 'node:fs';
+import { native } from './native';
 import { RecordParser, type Record } from './readiness';
+
+// libuv joins its pool threads when the process exits, so a poll must never
+// outlast the reader by much: a reader given up while something still holds
+// the pipe's write end delays the exit by one slice at most, never forever.
+const POLL_SLICE_MS = 250;
 
 export type Outcome =
   | { kind: 'ready'; pid: number | null; records: Record[] }
@@ -24,28 +31,36 @@ export class ReadinessReader {
   private wake: (() => void) | null = null;
 
   constructor(private readonly fd: number) {
-    this.readNext();
+    void this.readLoop();
   }
 
-  // One read in flight at a time, in libuv's thread pool. The fd is closed only
-  // once no read is pending, so a read can never land on a reused fd number.
-  private readNext(): void {
+  // The addon's pidfdWait is poll(2) for POLLIN on any fd, in libuv's thread
+  // pool; after it reports the pipe readable (or closed) a read cannot block.
+  // Reading stops at end of file, or at READY=1: nothing after it matters, and
+  // no poll is then left in flight when `start` exits.
+  private async readLoop(): Promise<void> {
+    const n = native();
     const buf = Buffer.allocUnsafe(4096);
-    fs.read(this.fd, buf, 0, buf.length, null, (err, n) => {
-      if (err || n === 0 || this.abandoned) return this.ended();
-      for (const rec of this.parser.feed(this.decoder.decode(buf.subarray(0, n), { stream: true }))) {
+    while (!this.abandoned && this.check()?.kind !== 'ready') {
+      const ready = await n.pidfdWait(this.fd, POLL_SLICE_MS);
+      if (ready === 0 || this.abandoned) continue;
+      let got = 0;
+      try {
+        if (ready > 0) got = fs.readSync(this.fd, buf, 0, buf.length, null);
+      } catch {
+        got = 0; // EIO and friends end the channel like end of file
+      }
+      if (got === 0) break;
+      for (const rec of this.parser.feed(this.decoder.decode(buf.subarray(0, got), { stream: true }))) {
         this.records.push(rec);
         const mainpid = rec.get('MAINPID');
         if (mainpid && /^\d+$/.test(mainpid)) this.pid = Number(mainpid);
       }
       this.wake?.();
-      this.readNext();
-    });
-  }
-
-  private ended(): void {
+    }
+    fs.closeSync(this.fd);
+    if (this.check()?.kind === 'ready') return;
     this.eof = true;
-    fs.close(this.fd, () => {});
     this.wake?.();
   }
 
@@ -97,8 +112,7 @@ export class ReadinessReader {
     return this.pid;
   }
 
-  // Stops reading. The read in flight ends at the daemon's end of file, which
-  // comes right after READY=1 (the daemon closes its end) or when it exits.
+  // Stops reading; the fd is closed when the poll in flight returns.
   close(): void {
     this.abandoned = true;
   }
