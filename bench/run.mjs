@@ -28,6 +28,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--only start,cli,control,scale
   --quick      a few iterations, scale 10; prints the results instead of writing bench/RESULTS.md
   --baseline   another checkout (built) to run beside this one: before/after in the same run
   --no-peers   start/stop section: only the floor, the bare app and taskdaemon (for iterating)
+  --node PATH  the node binary every contender runs on (default: the one running the bench)
   --cpu-boost F  run the bench and all it starts in a CPU cgroup with F of the maximum
                weight (default 0.4; 0: off), so others' builds disturb the figures less
   --json       also write the raw samples`;
@@ -42,6 +43,7 @@ function options() {
       warmup: { type: 'string' },
       scale: { type: 'string' },
       baseline: { type: 'string' },
+      node: { type: 'string' },
       'no-peers': { type: 'boolean', default: false },
       out: { type: 'string' },
       'cpu-boost': { type: 'string' },
@@ -75,6 +77,7 @@ function options() {
     scale: int('scale', q ? 10 : 100),
     baseline,
     noPeers: values['no-peers'],
+    node: values.node ? fs.realpathSync(values.node) : fs.realpathSync(process.execPath),
     cpuBoost,
     out: values.out ?? (q ? null : path.join(BENCH, 'RESULTS.md')),
     json: values.json ?? null,
@@ -118,7 +121,7 @@ async function main() {
     opts,
     root: ROOT,
     baseline: opts.baseline,
-    node: fs.realpathSync(process.execPath), // start-stop-daemon --exec compares the real binary
+    node: opts.node, // a real path: start-stop-daemon --exec compares the binary
     app: path.join(BENCH, 'fixture', 'app.js'),
     npmDaemonLauncher: path.join(BENCH, 'fixture', 'npm-daemon.js'),
     env,
@@ -171,7 +174,7 @@ async function main() {
     loadBefore,
     loadAfter: loadavg(),
     loadNote: stopSampling(),
-    node: process.version,
+    node: spawnSync(opts.node, ['--version'], { encoding: 'utf8' }).stdout.trim(),
     nodePath: ctx.node,
     taskdaemon: `${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version} at ${describeTree(ROOT)}`,
     baseline: opts.baseline ? describeTree(opts.baseline) : null,

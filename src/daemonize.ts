@@ -121,6 +121,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
   const lock = lockPidfile(o.pidfile);
   const fds: number[] = [];
   let reader: ReadinessReader | null = null;
+  let pipeRead = -1;
   let handedOver = false;
   try {
     fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
@@ -132,8 +133,8 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     if (err !== out) fds.push(err);
     const logStart = fs.fstatSync(out).size;
     const [readFd, writeFd] = check<[number, number]>(n.pipe(), 'pipe');
+    pipeRead = readFd;
     fds.push(writeFd);
-    reader = new ReadinessReader(readFd);
 
     prepareStateDir(o);
     // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
@@ -182,6 +183,11 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     check(n.daemonize(spec), 'fork');
     // Our copies must close, or end of file on the pipe would never come.
     for (const fd of fds.splice(0)) fs.closeSync(fd);
+    // Read from here on: what the children wrote waits in the pipe, and setting
+    // the reader up (libuv's thread pool) overlaps the daemon's boot instead of
+    // delaying the fork.
+    reader = new ReadinessReader(pipeRead);
+    pipeRead = -1;
 
     const outcome = await reader.outcome(o.readyTimeoutMs, control.signal);
     if (outcome.kind === 'ready') {
@@ -195,6 +201,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     throw new TaskdaemonError(message, { exitCode, code: 'ERR_START_FAILED', ...(hints.length && { hint: hints.join('\n') }) });
   } finally {
     reader?.close();
+    if (pipeRead >= 0) fs.closeSync(pipeRead);
     for (const fd of fds) fs.closeSync(fd);
     // We still hold the lock (same open file description as the daemon's),
     // so on failure the pidfile is ours to remove: no later start can have won it.

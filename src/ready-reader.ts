@@ -23,7 +23,9 @@ export type Outcome =
 // end of file, or a timeout; then can wait for the daemon to close its end.
 export class ReadinessReader {
   private readonly parser = new RecordParser();
-  private readonly decoder = new TextDecoder();
+  // Bytes up to the last complete record; "\n\n" never occurs inside a UTF-8
+  // sequence, so records decode whole (no TextDecoder: its ICU set-up costs ms).
+  private pending = Buffer.alloc(0);
   private readonly records: Record[] = [];
   private pid: number | null = null;
   private eof = false;
@@ -51,7 +53,12 @@ export class ReadinessReader {
         got = 0; // EIO and friends end the channel like end of file
       }
       if (got === 0) break;
-      for (const rec of this.parser.feed(this.decoder.decode(buf.subarray(0, got), { stream: true }))) {
+      this.pending = Buffer.concat([this.pending, buf.subarray(0, got)]);
+      const end = this.pending.lastIndexOf('\n\n') + 2;
+      if (end < 2) continue;
+      const complete = this.pending.toString('utf8', 0, end);
+      this.pending = this.pending.subarray(end);
+      for (const rec of this.parser.feed(complete)) {
         this.records.push(rec);
         const mainpid = rec.get('MAINPID');
         if (mainpid && /^\d+$/.test(mainpid)) this.pid = Number(mainpid);
