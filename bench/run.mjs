@@ -138,13 +138,15 @@ async function main() {
   };
   // Children inherit it: every contender runs at the same priority.
   const boost = boostCpu(opts.cpuBoost);
-  process.once('SIGINT', () => {
-    log('interrupted: cleaning up');
-    for (const L of Object.values(ctx.launchers ?? {})) L.proc.kill('SIGKILL');
-    cleanup();
-    boost.release();
-    process.exit(130);
-  });
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      log(`${sig}: cleaning up`);
+      for (const L of Object.values(ctx.launchers ?? {})) L.proc.kill('SIGKILL');
+      cleanup();
+      boost.release();
+      process.exit(128 + os.constants.signals[sig]);
+    });
+  }
   const loadBefore = loadavg();
   const stopSampling = loadSampler();
   const results = {};

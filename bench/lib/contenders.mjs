@@ -23,7 +23,7 @@ function stampFigures(t0, t1, s) {
 async function settledMemory(pid, prefix = '') {
   await sleep(MEMORY_SETTLE_MS);
   const m = memory(pid);
-  return { [`${prefix}rss`]: m.rss, [`${prefix}priv`]: m.priv };
+  return { [`${prefix}rss`]: m.rss, [`${prefix}priv`]: m.priv, [`${prefix}anon`]: m.anon };
 }
 
 /** The stop command's wall time, and when the prompt reaper reaped the app (if it is the app's reaper). */
@@ -137,6 +137,6 @@ export function makeContenders(ctx) {
 
 function memoryOf(pid, prefix) {
   const m = memory(pid);
-  return { [`${prefix}Rss`]: m.rss, [`${prefix}Priv`]: m.priv };
+  return { [`${prefix}Rss`]: m.rss, [`${prefix}Priv`]: m.priv, [`${prefix}Anon`]: m.anon };
 }
 

@@ -16,14 +16,15 @@ export function procState(pid) {
 
 /**
  * VmRSS (/proc/PID/status) and private memory (Private_Clean + Private_Dirty
- * from /proc/PID/smaps_rollup), in MB. RSS also counts the node binary's
- * shared clean pages, which every node process on the machine shares.
+ * from /proc/PID/smaps_rollup) and anonymous memory, in MB. RSS also counts
+ * the node binary's clean pages; "private" counts them too when no other
+ * process maps that binary (a node installed from npm), anonymous never does.
  */
 export function memory(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kb = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: kb(status, 'VmRSS') / 1024, priv: (kb(rollup, 'Private_Clean') + kb(rollup, 'Private_Dirty')) / 1024 };
+  return { rss: kb(status, 'VmRSS') / 1024, priv: (kb(rollup, 'Private_Clean') + kb(rollup, 'Private_Dirty')) / 1024, anon: kb(rollup, 'Anonymous') / 1024 };
 }
 
 /** Polls for the fixture's stamp file (written once it listens); resolves its content. */

@@ -101,15 +101,15 @@ function stopTable(ss) {
 
 function memoryTable(ss) {
   const b = ss.bare;
-  const row = (label, rss, priv) => [label, f1(median(rss)), signed(median(diff(rss, b.rss))), f1(median(priv)), signed(median(diff(priv, b.priv)))];
-  const rows = [row('bare app', b.rss, b.priv)];
-  for (const k of ['taskdaemon', 'baseline', 'ssd', 'npmDaemon', 'pm2Warm']) if (ss[k]?.rss) rows.push(row(`${k === 'pm2Warm' ? 'app under pm2' : CONTENDER[k].replace(/ \/.*/, '').replace(/`taskdaemon start`/, 'taskdaemon daemon')}`, ss[k].rss, ss[k].priv));
+  const row = (label, rss, priv, anon) => [label, f1(median(rss)), signed(median(diff(rss, b.rss))), f1(median(priv)), signed(median(diff(priv, b.priv))), f1(median(anon)), signed(median(diff(anon, b.anon)))];
+  const rows = [row('bare app', b.rss, b.priv, b.anon)];
+  for (const k of ['taskdaemon', 'baseline', 'ssd', 'npmDaemon', 'pm2Warm']) if (ss[k]?.rss) rows.push(row(`${k === 'pm2Warm' ? 'app under pm2' : CONTENDER[k].replace(/ \/.*/, '').replace(/`taskdaemon start`/, 'taskdaemon daemon')}`, ss[k].rss, ss[k].priv, ss[k].anon));
   const p = ss.pm2Warm;
   if (p?.godRss) {
-    rows.push(['pm2 God daemon', f1(median(p.godRss)), '', f1(median(p.godPriv)), '']);
-    rows.push(row('pm2: app + God daemon', sum(p.rss, p.godRss), sum(p.priv, p.godPriv)));
+    rows.push(['pm2 God daemon', f1(median(p.godRss)), '', f1(median(p.godPriv)), '', f1(median(p.godAnon)), '']);
+    rows.push(row('pm2: app + God daemon', sum(p.rss, p.godRss), sum(p.priv, p.godPriv), sum(p.anon, p.godAnon)));
   }
-  return table(['process', 'VmRSS MB', 'Δ bare', 'private MB', 'Δ bare'], rows);
+  return table(['process', 'VmRSS MB', 'Δ bare', 'private MB', 'Δ bare', 'anonymous MB', 'Δ bare'], rows);
 }
 
 function cliTable({ wall, cpu }) {
@@ -169,7 +169,9 @@ export function resultsMarkdown(r) {
     ['NODE_EXTRA_CA_CERTS', m.extraCa],
     ['runs', `${m.iterations} iterations (+${m.warmup} warm-up) of every start/stop contender, in turn; ${m.cliIterations} of every CLI command; scale N = ${m.scale}`],
   ]), '');
+  const floorNow = median(r.cli?.wall?.['node -e 0'] ?? r.startStop?.floor?.start ?? []);
   out.push('## Targets (issue 10)', '', targetsTable(targets(r)), '');
+  if (Number.isFinite(floorNow)) out.push(`In this run \`node -e 0\` took ${f1(floorNow)} ms (the issue measured 52 ms on an idle machine of this kind): the load slows every process alike, so a millisecond figure here stands for roughly ${f2(52 / floorNow)}× as much on an idle machine; the ratios do not depend on it.`, '');
   const ss = r.startStop;
   if (ss) {
     out.push('## Start to ready', '');
@@ -197,11 +199,10 @@ export function summaryMarkdown(r) {
     const floor = median(ss.floor.start);
     const rows = [['`node -e 0` (floor)', f1(floor)], ['bare app: spawn → listening', f1(median(ss.bare.ready))]];
     for (const k of ['taskdaemon', 'ssd', 'pm2Warm', 'pm2Cold', 'npmDaemon']) {
-      if (ss[k]) rows.push([`${CONTENDER[k].replace(/ \/.*/, '')}: start (ready)`, `${f1(median(ss[k].start))}${k === 'npmDaemon' ? ` (ready at ${f1(median(ss[k].ready))})` : ''}`]);
+      if (ss[k]) rows.push([`${CONTENDER[k].replace(/ \/.*/, '')}: start`, `${f1(median(ss[k].start))}${k === 'npmDaemon' ? ` (the app listens at ${f1(median(ss[k].ready))})` : ''}`]);
     }
-    for (const k of ['taskdaemon', 'ssd', 'ssd@pid1', 'pm2Warm']) {
-      if (ss[k]?.stop) rows.push([`${CONTENDER[k.replace('@pid1', '')].replace(/.*\/ /, '')}: stop${k.endsWith('@pid1') ? ' (orphans to PID 1)' : ''}`, f1(median(ss[k].stop))]);
-    }
+    const STOP = { taskdaemon: '`taskdaemon stop`', ssd: '`start-stop-daemon --stop --retry TERM/30/KILL/5`', 'ssd@pid1': '`start-stop-daemon --stop --retry …`, orphans reaped by PID 1', pm2Warm: '`pm2 stop`' };
+    for (const k of Object.keys(STOP)) if (ss[k]?.stop) rows.push([`${STOP[k]}: stop`, f1(median(ss[k].stop))]);
     lines.push(table(['figure (median ms)', 'this run'], rows), '');
   }
   lines.push(targetsTable(targets(r)));
