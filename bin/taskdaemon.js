@@ -3,8 +3,32 @@
 // (The -- ends node's own options: node scans its whole command line for
 // --env-file, even after the script, and exits when that file is missing;
 // `taskdaemon start app.js --env-file FILE` is ours.)
-// Node >= 22.1 caches compiled code between runs: every command starts faster.
-require('node:module').enableCompileCache?.();
+const Module = require('node:module');
 // dist/cli/main.js is one minified bundle: with --debug, stack traces map back to src/.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
-require('../dist/cli/main.js').main(process.argv);
+const main = '../dist/cli/main.js';
+if (Module.enableCompileCache) {
+  // Node >= 22.1 caches compiled code between runs: every command starts faster.
+  Module.enableCompileCache();
+  require(main).main(process.argv);
+} else {
+  // Older nodes: the code cache written at build time (scripts/code-cache.js), when there is one.
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const file = path.join(__dirname, main);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(`${file}.cache`);
+  } catch {
+    /* not built: compile as usual */
+  }
+  if (!cachedData) require(main).main(process.argv);
+  else {
+    const vm = require('node:vm');
+    const m = { exports: {} };
+    new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })
+      .runInThisContext()
+      .call(m.exports, m.exports, Module.createRequire(file), m, file, path.dirname(file));
+    m.exports.main(process.argv);
+  }
+}

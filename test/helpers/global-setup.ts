@@ -65,6 +65,7 @@ export default function setup(): () => void {
   run([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   run([path.join(ROOT, 'scripts', 'compile-schema.js')]);
   run([path.join(ROOT, 'scripts', 'bundle.js')]); // the same dist/ as `npm run compile`
+  run([path.join(ROOT, 'scripts', 'code-cache.js')]);
   run([path.join(ROOT, 'scripts', 'man.js')]);
   const { install, made } = readableInstall();
   // Test workers are forked after this and inherit it.
