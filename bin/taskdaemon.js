@@ -18,7 +18,8 @@ if (Module.enableCompileCache) {
   const file = path.join(__dirname, main);
   let cachedData;
   try {
-    cachedData = fs.readFileSync(`${file}.cache`);
+    // Only the node that made it: its version and its CPU (scripts/code-cache.js).
+    cachedData = fs.readFileSync(`${file}.${process.version}-${process.arch}.cache`);
   } catch {
     /* not built: compile as usual */
   }
