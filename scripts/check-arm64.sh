@@ -51,7 +51,7 @@ if ! grep -qs '^enabled' "$bm/qemu-aarch64" && [ ! -e "$bm/$entry" ]; then
   printf '%s' ":$entry:M::"'\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'":$(command -v qemu-aarch64):" >"$bm/register"
   registered=1
 fi
-# qemu finds the arm64 dynamic loader and libc here; the daemon inherits it.
+# qemu finds the arm64 dynamic loader and libc here; check.js passes it on to the daemon (--pass-env).
 export QEMU_LD_PREFIX=$sysroot
 
 echo "== arm64: node $("$node" --version) under $(qemu-aarch64 --version | head -1)"

@@ -70,7 +70,9 @@ module.exports = defineDaemon({
   let pid = null;
   try {
     await check('start: a real daemon, forked and exec-ed by the arm64 addon', () => {
-      const r = td('start', 'worker.js', '--pidfile', pidfile, '--stdout', log, '--no-state-file');
+      // The daemon's environment is clean (README, "The daemon's environment"): qemu's
+      // loader prefix reaches it only when passed on by name.
+      const r = td('start', 'worker.js', '--pidfile', pidfile, '--stdout', log, '--no-state-file', '--pass-env', 'QEMU_LD_PREFIX');
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /^started worker \(pid \d+\)\n$/);
       pid = Number(fs.readFileSync(pidfile, 'utf8'));
