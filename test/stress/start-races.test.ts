@@ -1,0 +1,125 @@
+// Failure-mode suite, item 1: many concurrent `start` of one name. Exactly one
+// daemon per round; the others exit 1 "already running" (0 with --oknodo, and
+// only once the daemon is ready); the pidfile never reads stale or empty while
+// the winner runs.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, td, type CliResult } from '../helpers/cli';
+import { alive, flockFree, pidsWith, waitFor } from '../helpers/proc';
+import { sandbox, type Sandbox } from '../helpers/sandbox';
+import { count, figure } from '../helpers/stress';
+import { contractBreach } from '../helpers/verdict';
+
+const PROBE = path.join(FIXTURES, 'probe.js');
+const STARTERS = count(12, 100);
+const ROUNDS = count(2, 20);
+// Slow enough that every loser arrives while the winner is still starting.
+const INIT_DELAY_MS = 1000;
+
+let sb: Sandbox | undefined;
+afterEach(async () => {
+  await sb?.cleanup();
+  sb = undefined;
+});
+
+interface Round {
+  results: CliResult[];
+  /** Callers that exited 0 while the daemon's log did not yet say `ready`. */
+  earlyOk: number;
+  /** Pidfile samples after the first caller exited 0 that did not name the winner. */
+  badSamples: string[];
+  samples: number;
+  daemons: number[];
+}
+
+async function race(s: Sandbox, oknodo: boolean): Promise<Round> {
+  const args = ['start', PROBE, ...s.flags, ...(oknodo ? ['--oknodo'] : []), '--', s.tag, `--init-delay=${INIT_DELAY_MS}`];
+  let earlyOk = 0;
+  let winnerPid: number | null = null;
+  const badSamples: string[] = [];
+  let samples = 0;
+  // Reads the file only (no lock taken), so the sampler cannot disturb the race.
+  const sampler = setInterval(() => {
+    if (winnerPid === null) return;
+    samples++;
+    let text: string;
+    try {
+      text = fs.readFileSync(s.pidfile, 'utf8');
+    } catch (e) {
+      text = `<${(e as NodeJS.ErrnoException).code}>`;
+    }
+    if (text !== `${winnerPid}\n`) badSamples.push(JSON.stringify(text));
+  }, 5);
+  try {
+    const results = await Promise.all(
+      Array.from({ length: STARTERS }, () =>
+        td(args, { timeoutMs: 300_000 }).then((r) => {
+          if (r.code === 0) {
+            // A caller told "running" must find the daemon ready at that moment.
+            if (!/ ready pid \d+/.test(s.readLog())) earlyOk++;
+            winnerPid ??= s.readPid();
+          }
+          return r;
+        }),
+      ),
+    );
+    return { results, earlyOk, badSamples, samples, daemons: pidsWith(s.tag) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+describe(`start races: ${STARTERS} concurrent starts of one name`, () => {
+  it(`exactly one daemon per round over ${ROUNDS} rounds, with and without --oknodo`, async () => {
+    const tally = { rounds: 0, oneDaemon: 0, plainLosersExit1: 0, plainLosers: 0, oknodoOk: 0, oknodoCallers: 0, earlyOk: 0, badSamples: 0, samples: 0, breaches: 0 };
+    const problems: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const oknodo = round % 2 === 1;
+      sb = sandbox('race');
+      const r = await race(sb, oknodo);
+      tally.rounds++;
+      const winners = r.results.filter((x) => x.code === 0 && x.stdout.startsWith('started '));
+      const pid = sb.readPid();
+      const one = winners.length === 1 && r.daemons.length === 1 && pid === r.daemons[0] && !flockFree(sb.pidfile);
+      if (one) tally.oneDaemon++;
+      else problems.push(`round ${round}: ${winners.length} "started", daemons ${JSON.stringify(r.daemons)}, pidfile ${pid}`);
+      const losers = r.results.filter((x) => !winners.includes(x));
+      if (oknodo) {
+        tally.oknodoCallers += r.results.length;
+        tally.oknodoOk += r.results.filter((x) => x.code === 0).length;
+      } else {
+        tally.plainLosers += losers.length;
+        tally.plainLosersExit1 += losers.filter((x) => x.code === 1 && /already running/.test(x.stderr)).length;
+      }
+      tally.earlyOk += r.earlyOk;
+      tally.badSamples += r.badSamples.length;
+      tally.samples += r.samples;
+      for (const x of r.results) {
+        const breach = contractBreach(x);
+        if (breach) {
+          tally.breaches++;
+          problems.push(`round ${round}: ${breach}: ${x.stderr.slice(0, 300)}`);
+        }
+      }
+      if (r.badSamples.length) problems.push(`round ${round}: pidfile read ${r.badSamples.slice(0, 3).join(', ')} while pid ${pid} ran`);
+      if (r.earlyOk) problems.push(`round ${round}: ${r.earlyOk} caller(s) exited 0 before the daemon was ready`);
+      // The round ends with a clean stop, and nothing of it may survive.
+      const stop = await td(['stop', '--pidfile', sb.pidfile]);
+      if (stop.code !== 0) problems.push(`round ${round}: stop exit ${stop.code}: ${stop.stderr}`);
+      if (pid) await waitFor(() => !alive(pid), 10_000, 'the daemon to exit');
+      await sb.cleanup();
+      sb = undefined;
+    }
+    figure({
+      item: '1 start races',
+      tried: `${STARTERS} concurrent \`start\` of one name (init takes ${INIT_DELAY_MS} ms), alternate rounds with --oknodo`,
+      times: tally.rounds,
+      held:
+        `one daemon per round ${tally.oneDaemon}/${tally.rounds}; losers exit 1 "already running" ${tally.plainLosersExit1}/${tally.plainLosers}; ` +
+        `--oknodo callers exit 0 ${tally.oknodoOk}/${tally.oknodoCallers}, before readiness ${tally.earlyOk}; ` +
+        `pidfile stale or empty while the winner ran ${tally.badSamples}/${tally.samples} samples; contract breaches ${tally.breaches}`,
+    });
+    expect(problems).toEqual([]);
+  });
+});
