@@ -11,7 +11,7 @@ import { native, type DaemonizeSpec } from './native';
 import { openLog } from './logfile';
 import { prepareStateDir } from './state-dir';
 import { controlSocketPath } from './paths';
-import { holdsFile, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
+import { holdsLock, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
 import { BOOT_ENV, type BootMarker } from './runtime/markers';
@@ -100,14 +100,14 @@ function describeFailure(o: Outcome, opts: ResolvedOptions): { message: string; 
 
 // After a failed start: make sure the daemon process is gone. The pipe's end
 // of file means it closed its end (normally: exited); a pid we got from it is
-// only signalled if that process still holds our pidfile open.
+// only signalled if that process still holds our pidfile's lock.
 async function ensureGone(reader: ReadinessReader, lock: LockedPidfile, outcome: Outcome): Promise<void> {
   const graceMs = outcome.kind === 'timeout' || outcome.kind === 'interrupted' ? 0 : 5_000;
   const closed = graceMs > 0 ? await reader.closed(graceMs) : false;
   const pid = reader.daemonPid;
   if (pid === null) return;
-  if (closed && !holdsFile(pid, lock.dev, lock.ino)) return;
-  await terminate(pid, { schedule: timeoutSchedule(3_000), verify: () => holdsFile(pid, lock.dev, lock.ino) });
+  if (closed && !holdsLock(pid, lock.dev, lock.ino)) return;
+  await terminate(pid, { schedule: timeoutSchedule(3_000), verify: () => holdsLock(pid, lock.dev, lock.ino) });
 }
 
 export interface StartControl {

@@ -8,7 +8,7 @@ import type * as Daemonize from './daemonize';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from './options';
-import { holdsFile, probePidfile, removeStalePidfile } from './pidfile';
+import { holdsLock, probePidfile, removeStalePidfile } from './pidfile';
 import type { ReloadResult } from './runtime/define';
 import type { StatusReport } from './runtime/status-report';
 import { signalProcess } from './terminate';
@@ -85,7 +85,7 @@ export class DaemonManager {
     const p = probePidfile(this.pidfile);
     if (p.state !== 'locked' || p.pid === null) return false;
     const pid = p.pid;
-    const r = signalProcess(pid, signal, () => holdsFile(pid, p.dev, p.ino));
+    const r = signalProcess(pid, signal, () => holdsLock(pid, p.dev, p.ino));
     if (r === 'not-ours') throw new TaskdaemonError(`pid ${pid} does not hold ${this.pidfile}; not signalled`, { code: 'ERR_NOT_LOCK_HOLDER' });
     return r === 'sent';
   }

@@ -179,9 +179,12 @@ export function removeStalePidfile(file: string): boolean {
   return true;
 }
 
-// Does process `pid` hold an open fd on this inode? Only such a process can
-// hold the pidfile's lock, so only such a process is ever signalled.
-export function holdsFile(pid: number, dev: number, ino: number): boolean {
+// Does process `pid` hold the pidfile's lock? Only the lock holder is ever
+// signalled. Having the file open is not enough (`tail -f` on it, or a process
+// that opened it while another program holds the lock): the fd must be an open
+// file description that carries the FLOCK WRITE lock, which /proc/PID/fdinfo/FD
+// lists on its "lock:" lines. See: man 5 proc (/proc/pid/fdinfo), man 2 flock
+export function holdsLock(pid: number, dev: number, ino: number): boolean {
   const dir = `/proc/${pid}/fd`;
   let entries: string[];
   try {
@@ -194,7 +197,8 @@ export function holdsFile(pid: number, dev: number, ino: number): boolean {
   for (const e of entries) {
     try {
       const st = fs.statSync(`${dir}/${e}`);
-      if (st.dev === dev && st.ino === ino) return true;
+      if (st.dev !== dev || st.ino !== ino) continue;
+      if (/^lock:\s.*\bFLOCK\s+\S+\s+WRITE\b/m.test(fs.readFileSync(`/proc/${pid}/fdinfo/${e}`, 'latin1'))) return true;
     } catch {
       /* fd closed meanwhile */
     }

@@ -1,7 +1,7 @@
-// `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only a
-// process that holds the pidfile open while its lock is held is ever signalled.
+// `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only the
+// process holding the pidfile's lock (not merely the file) is ever signalled.
 import { TaskdaemonError } from '../errors';
-import { holdsFile, probePidfile, removeStalePidfile } from '../pidfile';
+import { holdsLock, probePidfile, removeStalePidfile } from '../pidfile';
 import { parseRetry, timeoutSchedule } from '../retry';
 import { terminate } from '../terminate';
 
@@ -50,7 +50,7 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
   const schedule = o.retry ? parseRetry(o.retry) : timeoutSchedule(o.timeoutMs ?? 30_000);
   const result = await terminate(pid, {
     schedule,
-    verify: () => holdsFile(pid, p.dev, p.ino),
+    verify: () => holdsLock(pid, p.dev, p.ino),
     ...(o.onSignal && { onSignal: o.onSignal }),
   });
   if (result === 'not-ours') {

@@ -4,7 +4,7 @@
 import { controlSocketPath, rpcCall } from '../../control/rpc-client';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
-import { holdsFile, probePidfile } from '../../pidfile';
+import { holdsLock, probePidfile } from '../../pidfile';
 import type { ReloadResult } from '../../runtime/define';
 import { signalProcess } from '../../terminate';
 import { json, out } from '../output';
@@ -27,7 +27,7 @@ export async function reloadCommand(nameArg: string | undefined, f: ReloadFlags)
   // Where the reload count stands now, so we wait for the one our signal causes.
   const before = await rpcCall<{ generation: number }>(sock, 'status', {}, 5_000).catch(() => null);
   const pid = p.pid;
-  const sent = signalProcess(pid, 'SIGHUP', () => holdsFile(pid, p.dev, p.ino));
+  const sent = signalProcess(pid, 'SIGHUP', () => holdsLock(pid, p.dev, p.ino));
   if (sent === 'not-ours') throw new TaskdaemonError(`pid ${pid} named in ${pidfile} does not hold the pidfile; not signalled`, { code: 'ERR_NOT_LOCK_HOLDER' });
   if (sent === 'gone') throw new TaskdaemonError(`${name} is not running`, { exitCode: EXIT.NOT_RUNNING, code: 'ERR_NOT_RUNNING' });
   if (!before) {
