@@ -10,7 +10,7 @@ import { check, systemError, TaskdaemonError } from './errors';
 import { native } from './native';
 import { controlSocketPath, ensureDir } from './paths';
 
-const { O_RDWR, O_RDONLY, O_CREAT, O_NOFOLLOW } = fs.constants;
+const { O_RDWR, O_RDONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
 
 export interface LockedPidfile {
@@ -84,12 +84,30 @@ function checkSafe(file: string, st: fs.Stats): void {
   }
 }
 
+// In a directory everyone may write to and that is not sticky (like /tmp is),
+// anyone could unlink our pidfile while the daemon runs (a second start would
+// then win a fresh lock) or swap it between our checks. See: man 2 unlink (EPERM, sticky)
+function checkDir(file: string): void {
+  const dir = path.dirname(file);
+  const st = fs.statSync(dir);
+  if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) {
+    throw new TaskdaemonError(`refusing to use pidfile ${file}: its directory ${dir} is writable by everyone and not sticky`, {
+      exitCode: EXIT.FAILURE,
+      code: 'ERR_PIDFILE_UNSAFE',
+      hint: `anyone could remove or replace the pidfile there; use a directory only its owner can write (or chmod +t ${dir})`,
+    });
+  }
+}
+
 // Open (creating), lock exclusively without blocking, and make sure the locked
 // inode is still the one at the path (a stop may have unlinked it meanwhile).
 export function lockPidfile(file: string, opts: { create?: boolean } = {}): LockedPidfile {
   const n = native();
   const create = opts.create ?? true;
-  if (create) ensureDir(path.dirname(file));
+  if (create) {
+    ensureDir(path.dirname(file));
+    checkDir(file);
+  }
   for (let attempt = 0; attempt < 10; attempt++) {
     const fd = openPidfile(file, create ? O_RDWR | O_CREAT : O_RDWR);
     try {
@@ -117,18 +135,19 @@ export function lockPidfile(file: string, opts: { create?: boolean } = {}): Lock
 }
 
 // Tell whether a daemon holds the pidfile's lock, without keeping any lock.
+// O_NONBLOCK: a FIFO planted as the pidfile must not hang us in open(2).
 export function probePidfile(file: string): PidfileProbe {
   const n = native();
   let fd: number;
   try {
-    fd = openPidfile(file, O_RDONLY);
+    fd = openPidfile(file, O_RDONLY | O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing', path: file };
     throw err;
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new TaskdaemonError(`${file} is not a regular file`, { code: 'ERR_PIDFILE_UNSAFE' });
+    if (!st.isFile()) throw new TaskdaemonError(`refusing to use pidfile ${file}: it is not a regular file`, { code: 'ERR_PIDFILE_UNSAFE' });
     const pid = readPidFd(fd);
     const rc = n.flock(fd, n.LOCK_SH | n.LOCK_NB);
     if (rc === EWOULDBLOCK) return { state: 'locked', path: file, pid, dev: st.dev, ino: st.ino };

@@ -86,7 +86,7 @@ async function victimWithPid(pid: number): Promise<Victim | null> {
 }
 
 describe('PID reuse: pidfiles naming unrelated live processes', () => {
-  it(`stop, reload, status and health never signal them (${ROUNDS} round(s))`, { timeout: 600_000 }, async () => {
+  it(`stop, reload, status and health never signal them (${ROUNDS} round(s))`, { timeout: count(180_000, 4 * 3_600_000) }, async () => {
     let trials = 0;
     let reuses = 0;
     const hits: string[] = [];

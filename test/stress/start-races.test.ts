@@ -71,7 +71,7 @@ async function race(s: Sandbox, oknodo: boolean): Promise<Round> {
 }
 
 describe(`start races: ${STARTERS} concurrent starts of one name`, () => {
-  it(`exactly one daemon per round over ${ROUNDS} rounds, with and without --oknodo`, async () => {
+  it(`exactly one daemon per round over ${ROUNDS} rounds, with and without --oknodo`, { timeout: count(180_000, 4 * 3_600_000) }, async () => {
     const tally = { rounds: 0, oneDaemon: 0, plainLosersExit1: 0, plainLosers: 0, oknodoOk: 0, oknodoCallers: 0, earlyOk: 0, badSamples: 0, samples: 0, breaches: 0 };
     const problems: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
