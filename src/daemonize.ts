@@ -4,9 +4,8 @@
 // behind: the daemon is gone, the pidfile is removed, the lock is released.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as util from 'node:util';
 import { EXIT } from './exit-codes';
-import { check, TaskdaemonError } from './errors';
+import { check, errnoDescription, errnoName, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
 import { openLog } from './logfile';
 import { prepareStateDir } from './state-dir';
@@ -77,8 +76,8 @@ function describeFailure(o: Outcome, opts: ResolvedOptions): { message: string; 
     const step = o.error.get('STEP');
     const errno = Number(o.error.get('ERRNO'));
     if (step) {
-      const code = util.getSystemErrorName(-errno);
-      const desc = util.getSystemErrorMap().get(-errno)?.[1] ?? 'system error';
+      const code = errnoName(-errno);
+      const desc = errnoDescription(-errno);
       const exitCode = code === 'EPERM' || code === 'EACCES' ? EXIT.NO_PRIVILEGE : code === 'ENOENT' && step === 'execve' ? EXIT.NOT_INSTALLED : EXIT.FAILURE;
       const file = stepFile(step, opts);
       const user = opts.credentials?.user ?? (opts.credentials ? `uid ${opts.credentials.uid}` : null);

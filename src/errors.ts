@@ -1,5 +1,6 @@
 // Errors: Node-style SystemErrors built from native -errno results, and
 // TaskdaemonError, which carries the LSB exit code and a hint for the CLI.
+import * as os from 'node:os';
 import * as util from 'node:util';
 import { EXIT } from './exit-codes';
 import { isFailure, type NativeFailure } from './native';
@@ -14,8 +15,8 @@ export interface SystemError extends Error {
 // Same shape as Node's own: "EACCES: permission denied, open '/run/x.pid'".
 export function systemError(errno: number, syscall: string, path?: string): SystemError {
   const neg = errno < 0 ? errno : -errno;
-  const code = util.getSystemErrorName(neg);
-  const desc = describe(neg);
+  const code = errnoName(neg);
+  const desc = errnoDescription(neg);
   const err = new Error(`${code}: ${desc}, ${syscall}${path ? ` '${path}'` : ''}`) as SystemError;
   err.code = code;
   err.errno = neg;
@@ -24,10 +25,18 @@ export function systemError(errno: number, syscall: string, path?: string): Syst
   return err;
 }
 
-function describe(neg: number): string {
-  const map = util.getSystemErrorMap?.();
-  const entry = map?.get(neg);
-  return entry ? entry[1] : 'system error';
+// libuv names only the errors it knows: execve's ENOEXEC, for one, comes out
+// as "Unknown system error -8". The kernel's own names fill the gap.
+export function errnoName(neg: number): string {
+  const name = util.getSystemErrorName(neg);
+  if (!name.startsWith('Unknown')) return name;
+  return Object.entries(os.constants.errno).find(([, n]) => n === -neg)?.[0] ?? name;
+}
+
+const MISSING_DESCRIPTIONS: { [code: string]: string } = { ENOEXEC: 'exec format error' };
+
+export function errnoDescription(neg: number): string {
+  return util.getSystemErrorMap?.().get(neg)?.[1] ?? MISSING_DESCRIPTIONS[errnoName(neg)] ?? 'system error';
 }
 
 // Unwrap a native result: numbers below zero and failure objects become SystemErrors.

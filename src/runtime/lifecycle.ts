@@ -20,7 +20,8 @@ import {
 } from './define';
 import type * as ListenFds from './listen-fds';
 import type * as LogReopen from './log-reopen';
-import { createLogger, type LogFormat, type Logger } from './logger';
+import { guardStdio, onLogRecovered } from './log-loss';
+import { createLogger, formatLine, type LogFormat, type Logger } from './logger';
 import type * as Notify from './notify';
 import { StateStore, type State } from './state-store';
 import type * as ControlMethods from './control-methods';
@@ -173,6 +174,9 @@ export class Lifecycle {
   }
 
   async start(): Promise<void> {
+    // Before the program's first console.log: a full disk must cost lines, not the daemon.
+    guardStdio();
+    onLogRecovered((g) => formatLine(this.o.logFormat, 'warn', 'log-lost', `${g.bytes} bytes in ${g.writes} writes could not be written (${g.code}) since ${g.since}`));
     process.on('exit', () => this.releasePidfile());
     process.on('beforeExit', () => {
       if (this.phase === 'ready') this.log.info('idle-exit', 'nothing keeps the event loop alive (no server, timer or run()); exiting');

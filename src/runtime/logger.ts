@@ -1,7 +1,8 @@
 // Lifecycle log lines, one per event: "time level pid event detail" (text) or
 // one JSON object per line (json). Written synchronously to fd 2, the
-// daemon's log, so no line is lost at exit.
-import * as fs from 'node:fs';
+// daemon's log, so no line is lost at exit; a write that fails (full disk) is
+// counted by log-loss.ts, never thrown.
+import { writeLog } from './log-loss';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -22,11 +23,7 @@ export function formatLine(format: LogFormat, level: Level, event: string, detai
 
 export function createLogger(format: LogFormat = 'text', fd = 2): Logger {
   const line = (level: Level, event: string, detail?: string): void => {
-    try {
-      fs.writeSync(fd, formatLine(format, level, event, detail));
-    } catch {
-      /* log gone (EPIPE, ENOSPC): nothing better to do */
-    }
+    writeLog(fd, formatLine(format, level, event, detail));
   };
   return {
     debug: (e, d) => line('debug', e, d),
