@@ -12,7 +12,7 @@ import { count, figure } from '../helpers/stress';
 import { contractBreach } from '../helpers/verdict';
 
 const PROBE = path.join(FIXTURES, 'probe.js');
-const STARTERS = count(12, 100);
+const STARTERS = count(8, 100);
 const ROUNDS = count(2, 20);
 // Slow enough that every loser arrives while the winner is still starting.
 const INIT_DELAY_MS = 1000;
