@@ -65,9 +65,11 @@ interface Case {
   name: string;
   /** Quick mode (npm test) runs the first command of each case; full mode all of them. */
   commands: string[][];
-  setup(dir: string): Setup;
+  setup(dir: string, cmd: string[]): Setup;
   /** What the answer must say, beyond the common contract. */
   expect?: { [cmd: string]: { code?: number[]; says?: RegExp } };
+  /** The command line, when it is not the usual start/stop/... on the setup's pidfile. */
+  argv?: (cmd: string[], setup: Setup) => string[];
 }
 
 const fresh = (name: string): string => {
@@ -182,6 +184,18 @@ function cases(): Case[] {
       },
       expect: { start: { code: [1], says: /owned by uid 65534/ }, stop: { code: [1] } },
     },
+    {
+      name: 'install --output --force at a device node, a FIFO or a directory',
+      commands: [['install', 'c'], ['install', 'p'], ['install', 'd']],
+      setup(dir, cmd) {
+        const node = path.join(dir, 'node');
+        if (cmd[1] === 'd') fs.mkdirSync(node);
+        else spawnSyncOk('mknod', cmd[1] === 'c' ? [node, 'c', '1', '3'] : [node, 'p']); // c 1 3 is /dev/null's device
+        return { dir, pidfile: path.join(dir, 'd.pid'), log: path.join(dir, 'd.log'), guarded: [node] };
+      },
+      argv: (_cmd, setup) => ['install', 'systemd', PROBE, '--name', 'hostile', '--output', setup.guarded[0]!, '--force'],
+      expect: { install: { code: [1], says: /not a regular file/ } },
+    },
   ];
   // Quick mode (npm test) tries one kind of garbage, drawn by the seed; full mode all.
   const garbageKinds = FULL ? GARBAGE : [random.pick(GARBAGE)];
@@ -221,8 +235,9 @@ async function runCommand(c: Case, cmd: string[], setup: Setup): Promise<string[
   const label = `${c.name}: ${cmd.join(' ')}`;
   const before = new Map(setup.guarded.map((f) => [f, snapshot(f)]));
   const pidfileExisted = fs.existsSync(setup.pidfile) || isLink(setup.pidfile);
-  const argv =
-    cmd[0] === 'start'
+  const argv = c.argv
+    ? c.argv(cmd, setup)
+    : cmd[0] === 'start'
       ? ['start', PROBE, '--name', 'hostile', '--pidfile', setup.pidfile, '--stdout', setup.log, '--no-state-file', '--', sb.tag]
       : [...cmd, '--pidfile', setup.pidfile];
   let r: CliResult;
@@ -272,7 +287,7 @@ describe('hostile files', () => {
     for (let round = 0; round < REPEAT; round++) {
       for (const c of all) {
         for (const cmd of FULL ? c.commands : c.commands.slice(0, 1)) {
-          const setup = c.setup(fresh(c.name));
+          const setup = c.setup(fresh(c.name), cmd);
           if (setup.holder) await waitFor(() => !flockFree(setup.pidfile), 5_000, 'flock(1) to lock');
           try {
             const p = await runCommand(c, cmd, setup);

@@ -42,6 +42,20 @@ function resolveForService(o: DaemonOptions): ResolvedOptions {
   }
 }
 
+// --force replaces a file, never a device, FIFO, socket or directory: renaming
+// over /dev/null as root would leave every writer of /dev/null a regular file.
+function refuseSpecialFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return; // nothing there
+  }
+  if (!st.isFile() && !st.isSymbolicLink()) {
+    throw new TaskdaemonError(`${file} exists and is not a regular file; not replacing it`, { exitCode: EXIT.FAILURE, code: 'ERR_OUTPUT_NOT_FILE' });
+  }
+}
+
 // Temp file and rename: a reader never sees half a file. Without --force, link()
 // puts it in place only if nothing is there, with no window for a race.
 function writeAtomically(file: string, text: string, mode: number, force: boolean): void {
@@ -56,6 +70,7 @@ function writeAtomically(file: string, text: string, mode: number, force: boolea
       fs.closeSync(fd);
     }
     if (force) {
+      refuseSpecialFile(file);
       fs.renameSync(tmp, file);
       return;
     }
