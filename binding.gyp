@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "td_sanitize%": "<!(node -p \"process.env.TASKDAEMON_SANITIZE === '1' ? 1 : 0\")"
+  },
   "targets": [
     {
       "target_name": "taskdaemon",
@@ -27,7 +30,17 @@
         "-Wall",
         "-Wextra",
         "-Wno-unused-parameter"
-      ]
+      ],
+      "configurations": {
+        "Debug": {
+          "conditions": [
+            ["td_sanitize==1", {
+              "cflags_cc+": ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g"],
+              "ldflags+": ["-fsanitize=address,undefined"]
+            }]
+          ]
+        }
+      }
     }
   ]
 }

@@ -1,5 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 'use strict';
+// (The -- ends node's own options: node scans its whole command line for
+// --env-file, even after the script, and exits when that file is missing;
+// `taskdaemon start app.js --env-file FILE` is ours.)
 // Node >= 22.1 caches compiled code between runs: every command starts faster.
 require('node:module').enableCompileCache?.();
 require('../dist/cli/main.js').main(process.argv);

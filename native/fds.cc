@@ -1,9 +1,12 @@
 // File descriptor plumbing Node does not offer: pipe2(2) for the readiness
-// channel, toggling FD_CLOEXEC on inherited fds, and dup2(2) for log reopening.
-// See: man 2 pipe2, man 2 fcntl, man 2 dup2
+// channel, toggling FD_CLOEXEC on inherited fds, dup2(2) for log reopening,
+// and a filled pipe to hand the daemon its boot options as an fd rather than
+// in its environment (which stays readable in /proc/PID/environ).
+// See: man 2 pipe2, man 2 fcntl, man 2 dup2, man 7 pipe (F_SETPIPE_SZ)
 #include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
+#include <string>
 #include "errors.h"
 
 namespace taskdaemon {
@@ -40,10 +43,44 @@ static Napi::Value Dup2(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), rc == -1 ? -errno : rc);
 }
 
+// pipeWith(text) -> read end (O_CLOEXEC) of a pipe that holds `text` and whose
+// write end is closed, so the reader gets it all and then end of file. A pipe,
+// not a file: no RLIMIT_FSIZE applies, and nothing is left anywhere. The pipe
+// is grown to fit (F_SETPIPE_SZ, up to /proc/sys/fs/pipe-max-size); what still
+// does not fit is E2BIG.
+static Napi::Value PipeWith(const Napi::CallbackInfo& info) {
+  if (!ExpectArgs(info, 1)) return info.Env().Undefined();
+  std::string text = info[0].As<Napi::String>().Utf8Value();
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return Napi::Number::New(info.Env(), -errno);
+  int err = 0;
+  int size = fcntl(fds[1], F_GETPIPE_SZ);
+  if (size >= 0 && static_cast<size_t>(size) < text.size()) fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(text.size()));
+  size_t off = 0;
+  while (off < text.size()) {
+    ssize_t w = write(fds[1], text.data() + off, text.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      err = errno == EAGAIN ? E2BIG : errno;
+      break;
+    }
+    off += static_cast<size_t>(w);
+  }
+  close(fds[1]);
+  int flags = fcntl(fds[0], F_GETFL);
+  if (!err && (flags < 0 || fcntl(fds[0], F_SETFL, flags & ~O_NONBLOCK) != 0)) err = errno;
+  if (err) {
+    close(fds[0]);
+    return Napi::Number::New(info.Env(), -err);
+  }
+  return Napi::Number::New(info.Env(), fds[0]);
+}
+
 void InitFds(Napi::Env env, Napi::Object exports) {
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("setCloexec", Napi::Function::New(env, SetCloexec, "setCloexec"));
   exports.Set("dup2", Napi::Function::New(env, Dup2, "dup2"));
+  exports.Set("pipeWith", Napi::Function::New(env, PipeWith, "pipeWith"));
 }
 
 }  // namespace taskdaemon

@@ -45,6 +45,9 @@ struct Spec {
   // the step name its failure reports: better than node's own error after exec.
   std::vector<std::pair<std::string, std::string>> readable;
   int max_fd = 1024;      // close loop bound when close_range(2) is missing
+  // Write end of a pipe to the starter only: the intermediate child puts the
+  // daemon's pid there, so the starter knows it the moment daemonize returns.
+  int pid_fd = -1;
 };
 
 // --- async-signal-safe helpers, used only between fork and exec ---
@@ -72,7 +75,8 @@ void WriteAll(int fd, const char* buf, size_t n) {
   }
 }
 
-// One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line ends it).
+// One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line
+// ends it). ERRNO=0 means the step succeeded where it had to fail.
 void Report(int fd, const char* step, int err) {
   char buf[128];
   size_t n = Append(buf, 0, sizeof buf, "STEP=");
@@ -106,11 +110,29 @@ int RawSetuid(uid_t uid) { return static_cast<int>(syscall(TD_SYS_SETUID, uid));
 int RawSetgid(gid_t gid) { return static_cast<int>(syscall(TD_SYS_SETGID, gid)); }
 int RawSetgroups(size_t n, const gid_t* groups) { return static_cast<int>(syscall(TD_SYS_SETGROUPS, n, groups)); }
 
-void CloseRange(unsigned lo, unsigned hi, int max_fd) {
+// Only a kernel without close_range(2) (before 5.9: ENOSYS) falls back to
+// closing one by one up to the soft RLIMIT_NOFILE; any other error (a seccomp
+// filter saying EPERM, say) fails the start rather than leak fds silently.
+void CloseRange(const Spec& s, unsigned lo, unsigned hi) {
   if (lo > hi) return;
   if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
-  // Kernels before 5.9: close one by one up to the soft RLIMIT_NOFILE.
-  for (unsigned fd = lo; fd <= hi && fd < static_cast<unsigned>(max_fd); fd++) close(static_cast<int>(fd));
+  if (errno != ENOSYS) Fail(s, "close_range", errno);
+  for (unsigned fd = lo; fd <= hi && fd < static_cast<unsigned>(s.max_fd); fd++) close(static_cast<int>(fd));
+}
+
+// pwrite(2) until all n bytes are written: a short count carries no errno (a
+// stale one would lie), so the next call either writes the rest or says why.
+int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
+  while (n > 0) {
+    ssize_t w = pwrite(fd, buf, n, off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return errno;
+    if (w == 0) return EIO;  // no progress and no error: do not spin
+    buf += w;
+    off += w;
+    n -= static_cast<size_t>(w);
+  }
+  return 0;
 }
 
 // The daemon-to-be (second child). Never returns.
@@ -137,9 +159,11 @@ void CloseRange(unsigned lo, unsigned hi, int max_fd) {
   if (s.set_groups && RawSetgroups(s.groups.size(), s.groups.data()) != 0) Fail(s, "setgroups", errno);
   if (s.set_gid && RawSetgid(s.gid) != 0) Fail(s, "setgid", errno);
   if (s.set_uid && RawSetuid(s.uid) != 0) Fail(s, "setuid", errno);
-  // No way back: regaining root must fail once it was dropped.
-  if (s.set_uid && s.uid != 0 && RawSetuid(0) != -1) Fail(s, "setuid(0)", EPERM);
-  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) != -1) Fail(s, "setgid(0)", EPERM);
+  // No way back: regaining root must fail once it was dropped. If it
+  // succeeds (capabilities kept, e.g. SECBIT_NO_SETUID_FIXUP), the record says
+  // so with ERRNO=0: "this call succeeded and must not have".
+  if (s.set_uid && s.uid != 0 && RawSetuid(0) == 0) Fail(s, "setuid(0)", 0);
+  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) == 0) Fail(s, "setgid(0)", 0);
 
   for (const auto& r : s.readable) {
     int fd = open(r.first.c_str(), O_RDONLY | O_CLOEXEC);
@@ -158,17 +182,17 @@ void CloseRange(unsigned lo, unsigned hi, int max_fd) {
     size_t n = AppendUint(buf, 0, sizeof buf, static_cast<unsigned long>(getpid()));
     n = Append(buf, n, sizeof buf, "\n");
     if (ftruncate(s.lock_fd, 0) != 0) Fail(s, "ftruncate", errno);
-    if (pwrite(s.lock_fd, buf, n, 0) != static_cast<ssize_t>(n)) Fail(s, "pwrite", errno ? errno : EIO);
+    if (int err = PwriteAll(s.lock_fd, buf, n, 0)) Fail(s, "pwrite", err);
     if (fsync(s.lock_fd) != 0) Fail(s, "fsync", errno);
   }
 
   // Close every fd we did not choose to pass: nothing inherited reaches the daemon.
   unsigned lo = 3;
   for (int fd : s.keep) {
-    if (static_cast<unsigned>(fd) > lo) CloseRange(lo, static_cast<unsigned>(fd) - 1, s.max_fd);
+    if (static_cast<unsigned>(fd) > lo) CloseRange(s, lo, static_cast<unsigned>(fd) - 1);
     lo = static_cast<unsigned>(fd) + 1;
   }
-  CloseRange(lo, ~0U, s.max_fd);
+  CloseRange(s, lo, ~0U);
 
   sigset_t none;
   sigemptyset(&none);
@@ -196,6 +220,7 @@ pid_t BareFork() {
   pid_t pid = BareFork();
   if (pid < 0) { Report(s.ready_fd, "fork", errno); _exit(1); }
   if (pid == 0) BecomeDaemon(s);
+  WriteAll(s.pid_fd, reinterpret_cast<const char*>(&pid), sizeof pid);
   char buf[32];
   size_t n = Append(buf, 0, sizeof buf, "MAINPID=");
   n = AppendUint(buf, n, sizeof buf, static_cast<unsigned long>(pid));
@@ -224,8 +249,9 @@ void FinishVector(std::vector<std::string>& src, std::vector<char*>& dst) {
 
 }  // namespace
 
-// daemonize(spec) -> { pid: intermediate pid, status: its exit code } | { errno, syscall }
-// The daemon's own pid and any failure of its setup arrive on spec.readyFd.
+// daemonize(spec) -> { pid: intermediate pid, status: its exit code, daemonPid } | { errno, syscall }
+// daemonPid is 0 when the second fork failed. Any failure of the daemon's
+// setup, and its readiness, arrive on spec.readyFd.
 static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ExpectArgs(info, 1)) return env.Undefined();
@@ -290,6 +316,11 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     s.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
 
+  int pid_pipe[2];
+  // Non-blocking: the read below must not wait for a daemon that still holds the write end.
+  if (pipe2(pid_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return Failure(env, "pipe2", errno);
+  s.pid_fd = pid_pipe[1];
+
   // Block every signal so no Node handler can run in a child before it resets them.
   sigset_t all, old;
   sigfillset(&all);
@@ -298,15 +329,28 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   if (pid == 0) Intermediate(s);
   int fork_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (pid < 0) return Failure(env, "fork", fork_errno);
+  close(pid_pipe[1]);
+  if (pid < 0) {
+    close(pid_pipe[0]);
+    return Failure(env, "fork", fork_errno);
+  }
 
   int status = 0;
   pid_t w;
   do w = waitpid(pid, &status, 0); while (w < 0 && errno == EINTR);
-  if (w < 0) return Failure(env, "waitpid", errno);
+  int wait_errno = errno;
+  // The intermediate has exited (or we could not wait): its write end is
+  // closed, so this read returns the pid it wrote, or end of file.
+  pid_t daemon_pid = 0;
+  ssize_t got;
+  do got = read(pid_pipe[0], &daemon_pid, sizeof daemon_pid); while (got < 0 && errno == EINTR);
+  close(pid_pipe[0]);
+  if (got != static_cast<ssize_t>(sizeof daemon_pid)) daemon_pid = 0;
+  if (w < 0) return Failure(env, "waitpid", wait_errno);
 
   Napi::Object r = Napi::Object::New(env);
   r.Set("pid", Napi::Number::New(env, pid));
+  r.Set("daemonPid", Napi::Number::New(env, daemon_pid));
   r.Set("status", Napi::Number::New(env, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)));
   return r;
 }

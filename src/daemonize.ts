@@ -3,18 +3,22 @@
 // the daemon to report READY=1 or its error. On any failure nothing is left
 // behind: the daemon is gone, the pidfile is removed, the lock is released.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { check, errnoDescription, errnoName, TaskdaemonError } from './errors';
 import { native, type DaemonizeSpec } from './native';
-import { openLog } from './logfile';
-import { prepareStateDir } from './state-dir';
+import { logOwnerFor, openLog } from './logfile';
+import { prepareStateDir, removeStateDir } from './state-dir';
 import { controlSocketPath } from './paths';
 import { holdsLock, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
 import { BOOT_ENV, type BootMarker } from './runtime/markers';
+import { daemonEnvironment } from './daemon-env';
+import { daemonIdentity } from './users';
 import { timeoutSchedule } from './retry';
+import { formatDuration } from './duration';
 import { terminate } from './terminate';
 
 
@@ -26,25 +30,16 @@ export interface StartResult {
   stderr: string;
 }
 
-// Inherited from whoever ran `start`, but meaningless to the forked daemon.
-const STRIPPED_ENV = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', BOOT_ENV];
-
 export function bootScript(): string {
   return path.join(__dirname, 'runtime', 'boot.js');
 }
 
-function buildEnv(o: ResolvedOptions, marker: BootMarker): string[] {
-  const env: { [key: string]: string | undefined } = { ...process.env };
-  for (const k of STRIPPED_ENV) delete env[k];
-  if (o.credentials?.user) {
-    env.USER = env.LOGNAME = o.credentials.user;
-    if (o.credentials.home) env.HOME = o.credentials.home;
-  }
-  Object.assign(env, o.env);
-  env[BOOT_ENV] = JSON.stringify(marker);
-  return Object.entries(env)
-    .filter((e): e is [string, string] => e[1] !== undefined)
-    .map(([k, v]) => `${k}=${v}`);
+// The daemon's clean environment (daemon-env.ts), and the one variable its boot needs.
+function buildEnv(o: ResolvedOptions, markerFd: number): string[] {
+  const { env } = daemonEnvironment(o, process.env, daemonIdentity(o.credentials));
+  delete env[BOOT_ENV];
+  env[BOOT_ENV] = String(markerFd);
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
 
@@ -71,10 +66,44 @@ function stepFile(step: string, opts: ResolvedOptions): string | null {
   return step === 'open(entry)' ? opts.entry : step === 'open(boot script)' ? bootScript() : step === 'execve' ? process.execPath : null;
 }
 
-function describeFailure(o: Outcome, opts: ResolvedOptions): { message: string; exitCode: number; hint?: string } {
+// How a daemon that closed the pipe without a word ended: its own EXIT record
+// (the runtime sends one from process 'exit'), else the zombie's exit status
+// while init has not reaped it yet (man 5 proc: /proc/PID/stat field 52).
+function howItEnded(o: Outcome, pid: number): string {
+  const code = o.records.find((r) => r.has('EXIT'))?.get('EXIT');
+  if (code !== undefined) return `exited with code ${code}`;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' && fields[49] !== undefined) {
+      const status = Number(fields[49]);
+      const sig = status & 0x7f;
+      if (sig === 0) return `exited with code ${(status >> 8) & 0xff}`;
+      const name = Object.entries(os.constants.signals).find(([, n]) => n === sig)?.[0] ?? `signal ${sig}`;
+      return `was killed by ${name}`;
+    }
+  } catch {
+    /* reaped already */
+  }
+  return 'ended without a word (killed by a signal before its runtime started, or reaped before we could look)';
+}
+
+// ERRNO=0 from native/spawn.cc: setuid(0) or setgid(0) succeeded after the
+// drop, so the daemon could have become root again. It was not started.
+function regainedRoot(step: string, opts: ResolvedOptions): { message: string; exitCode: number; hint: string } {
+  const who = opts.credentials?.user ?? `uid ${opts.credentials?.uid ?? '?'}`;
+  return {
+    message: `privilege drop did not hold: ${step} succeeded after dropping to ${who}, so the daemon could regain root; it was not started`,
+    exitCode: EXIT.FAILURE,
+    hint: 'the starter runs with capabilities that survive setuid (securebits no_setuid_fixup): start it without them',
+  };
+}
+
+function describeFailure(o: Outcome, opts: ResolvedOptions, pid: number, stop: StopOutcome): { message: string; exitCode: number; hint?: string } {
   if (o.kind === 'error') {
     const step = o.error.get('STEP');
     const errno = Number(o.error.get('ERRNO'));
+    if (step && errno === 0) return regainedRoot(step, opts);
     if (step) {
       const code = errnoName(-errno);
       const desc = errnoDescription(-errno);
@@ -92,21 +121,33 @@ function describeFailure(o: Outcome, opts: ResolvedOptions): { message: string; 
     }
     return { message: o.error.get('ERROR') ?? 'daemon reported an error', exitCode: EXIT.FAILURE };
   }
-  if (o.kind === 'interrupted') return { message: 'interrupted while waiting for readiness; stopped the daemon', exitCode: EXIT.FAILURE };
-  if (o.kind === 'timeout') return { message: `daemon was not ready within ${opts.readyTimeoutMs / 1000}s; stopped it`, exitCode: EXIT.FAILURE };
-  return { message: 'daemon exited before it was ready', exitCode: EXIT.FAILURE };
+  const what = STOP_WORDS[stop](pid);
+  if (o.kind === 'interrupted') return { message: `interrupted while waiting for readiness; ${what}`, exitCode: EXIT.FAILURE };
+  if (o.kind === 'timeout') return { message: `daemon was not ready within ${formatDuration(opts.readyTimeoutMs)}; ${what}`, exitCode: EXIT.FAILURE };
+  return { message: `daemon ${howItEnded(o, pid)} before it was ready`, exitCode: EXIT.FAILURE };
 }
 
-// After a failed start: make sure the daemon process is gone. The pipe's end
-// of file means it closed its end (normally: exited); a pid we got from it is
-// only signalled if that process still holds our pidfile's lock.
-async function ensureGone(reader: ReadinessReader, lock: LockedPidfile, outcome: Outcome): Promise<void> {
-  const graceMs = outcome.kind === 'timeout' || outcome.kind === 'interrupted' ? 0 : 5_000;
+// What ensureGone did, in words that are true.
+type StopOutcome = 'gone' | 'exited' | 'killed' | 'survived';
+const STOP_WORDS: { [k in StopOutcome]: (pid: number) => string } = {
+  gone: (pid) => `it (pid ${pid}) had already ended`,
+  exited: (pid) => `stopped it (pid ${pid})`,
+  killed: (pid) => `killed it (pid ${pid}) after it ignored SIGTERM`,
+  survived: (pid) => `pid ${pid} survived SIGKILL and still holds the pidfile`,
+};
+
+// After a failed start: make sure the daemon process is gone, whatever the
+// moment (its pid is known from the moment daemonize returns). The pipe's end
+// of file means it closed its end (normally: exited); the pid is only
+// signalled while that process still holds our pidfile open (a reused pid
+// does not).
+async function ensureGone(pid: number, reader: ReadinessReader, lock: LockedPidfile, outcome: Outcome | null): Promise<StopOutcome> {
+  if (pid <= 0) return 'gone';
+  const graceMs = outcome?.kind === 'error' || outcome?.kind === 'eof' ? 5_000 : 0;
   const closed = graceMs > 0 ? await reader.closed(graceMs) : false;
-  const pid = reader.daemonPid;
-  if (pid === null) return;
-  if (closed && !holdsLock(pid, lock.dev, lock.ino)) return;
-  await terminate(pid, { schedule: timeoutSchedule(3_000), verify: () => holdsLock(pid, lock.dev, lock.ino) });
+  if (closed && !holdsLock(pid, lock.dev, lock.ino)) return 'gone';
+  const r = await terminate(pid, { schedule: timeoutSchedule(3_000), verify: () => holdsLock(pid, lock.dev, lock.ino) });
+  return r === 'not-ours' ? 'gone' : r;
 }
 
 export interface StartControl {
@@ -119,47 +160,40 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
   const n = native();
   const lock = lockPidfile(o.pidfile);
   const fds: number[] = [];
+  // Made by this start, so a failed start removes them again (when still empty).
+  const createdLogs = [o.stdout, o.stderr].filter((f, i, all) => all.indexOf(f) === i && !fs.existsSync(f));
+  let createdStateDir: string | null = null;
   let reader: ReadinessReader | null = null;
+  let daemonPid = 0;
   let handedOver = false;
   try {
     fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
     const devnull = fs.openSync('/dev/null', 'r');
     fds.push(devnull);
-    const out = openLog(o.stdout);
+    const owner = logOwnerFor(o.credentials);
+    const out = openLog(o.stdout, owner);
     fds.push(out);
-    const err = o.stderr === o.stdout ? out : openLog(o.stderr);
+    const err = o.stderr === o.stdout ? out : openLog(o.stderr, owner);
     if (err !== out) fds.push(err);
     const logStart = fs.fstatSync(out).size;
     const [readFd, writeFd] = check<[number, number]>(n.pipe(), 'pipe');
     fds.push(writeFd);
     reader = new ReadinessReader(readFd);
 
-    prepareStateDir(o);
+    createdStateDir = prepareStateDir(o);
     // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
     const controlPath = controlSocketPath(o.pidfile);
     const controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
     fds.push(controlFd);
-    const marker: BootMarker = {
-      v: 1,
-      name: o.name,
-      readyFd: writeFd,
-      lockFd: lock.fd,
-      pidfile: o.pidfile,
-      graceMs: o.graceMs,
-      logFormat: o.logFormat,
-      stateFile: o.stateFile,
-      watchConfig: o.watchConfig,
-      stdout: o.stdout,
-      stderr: o.stderr,
-      controlFd,
-      healthPort: o.healthPort,
-      healthHost: o.healthHost,
-    };
+    const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o };
+    const markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
+    fds.push(markerFd);
     const creds = o.credentials;
     const spec: DaemonizeSpec = {
       file: process.execPath,
-      argv: [process.execPath, bootScript(), o.entry, ...o.args],
-      envp: buildEnv(o, marker),
+      // '--': node would take an --env-file among the program's arguments for its own.
+      argv: [process.execPath, '--', bootScript(), o.entry, ...o.args],
+      envp: buildEnv(o, markerFd),
       cwd: o.cwd,
       umask: o.umask,
       stdin: devnull,
@@ -170,7 +204,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       groups: creds ? creds.groups : null,
       lockFd: lock.fd,
       readyFd: writeFd,
-      keepFds: [lock.fd, writeFd, controlFd],
+      keepFds: [lock.fd, writeFd, controlFd, markerFd],
       rlimits: o.rlimits,
       readable: [
         { path: bootScript(), step: 'open(boot script)' },
@@ -178,26 +212,51 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       ],
       ...(o.nice !== null && { nice: o.nice }),
     };
-    check(n.daemonize(spec), 'fork');
+    daemonPid = check(n.daemonize(spec), 'fork').daemonPid;
     // Our copies must close, or end of file on the pipe would never come.
     for (const fd of fds.splice(0)) fs.closeSync(fd);
 
-    const outcome = await reader.outcome(o.readyTimeoutMs, control.signal);
-    if (outcome.kind === 'ready') {
-      handedOver = true;
-      return { name: o.name, pid: outcome.pid ?? 0, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };
+    const pid = daemonPid || (reader.daemonPid ?? 0);
+    let outcome: Outcome;
+    try {
+      outcome = await reader.outcome(o.readyTimeoutMs, control.signal);
+    } catch (e) {
+      // Our own failure while waiting: the daemon we forked must not outlive it.
+      if ((await ensureGone(pid, reader, lock, null)) === 'survived') handedOver = true;
+      throw e;
     }
-    await ensureGone(reader, lock, outcome);
-    const { message, exitCode, hint } = describeFailure(outcome, o);
-    const tail = logTail(o.stderr, logStart);
-    const hints = [hint, tail && `last lines of ${o.stderr}:\n${tail}`].filter(Boolean);
-    throw new TaskdaemonError(message, { exitCode, code: 'ERR_START_FAILED', ...(hints.length && { hint: hints.join('\n') }) });
+    if (outcome.kind !== 'ready') {
+      const stopped = await ensureGone(pid, reader, lock, outcome);
+      // One that survived SIGKILL still holds the lock: its pidfile stays, telling the truth.
+      if (stopped === 'survived') handedOver = true;
+      const { message, exitCode, hint } = describeFailure(outcome, o, pid, stopped);
+      const tail = logTail(o.stderr, logStart);
+      const hints = [hint, tail && `last lines of ${o.stderr}:\n${tail}`].filter(Boolean);
+      throw new TaskdaemonError(message, { exitCode, code: 'ERR_START_FAILED', ...(hints.length && { hint: hints.join('\n') }) });
+    }
+    handedOver = true;
+    return { name: o.name, pid: outcome.pid ?? pid, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };
   } finally {
     reader?.close();
     for (const fd of fds) fs.closeSync(fd);
     // We still hold the lock (same open file description as the daemon's),
     // so on failure the pidfile is ours to remove: no later start can have won it.
-    if (!handedOver) releasePidfile(lock);
+    if (!handedOver) {
+      releasePidfile(lock);
+      removeEmptyFiles(createdLogs);
+      removeStateDir(createdStateDir);
+    }
     fs.closeSync(lock.fd);
+  }
+}
+
+// Log files this start created and nobody wrote to: a failed start leaves nothing.
+function removeEmptyFiles(files: string[]): void {
+  for (const f of files) {
+    try {
+      if (fs.lstatSync(f).size === 0) fs.unlinkSync(f);
+    } catch {
+      /* never created, or gone */
+    }
   }
 }

@@ -7,14 +7,16 @@ import { EXIT } from './exit-codes';
 import { native } from './native';
 import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
-import { openLog } from './logfile';
+import { logOwnerFor, openLog, type LogOwner } from './logfile';
+import { readEnvFile } from './env-file';
 import { controlSocketPath } from './paths';
 import { Lifecycle } from './runtime/lifecycle';
+import { lifecycleOptions } from './runtime/lifecycle-options';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
 
-function redirect(file: string, target: 1 | 2): void {
-  const fd = openLog(file);
+function redirect(file: string, target: 1 | 2, owner: LogOwner | null): void {
+  const fd = openLog(file, owner);
   check(native().dup2(fd, target), 'dup2', file);
   fs.closeSync(fd);
 }
@@ -47,7 +49,8 @@ function dropPrivileges(o: ResolvedOptions): void {
   }
 }
 
-export async function runForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }): Promise<void> {
+/** Resolves with the exit code once the daemon has stopped. */
+export async function runForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }): Promise<number> {
   let lock: LockedPidfile | null = null;
   let controlFd = -1;
   if (o.pidfile) {
@@ -64,9 +67,11 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     }
     process.umask(o.umask);
     process.chdir(o.cwd);
-    if (redirects.stdout) redirect(redirects.stdout, 1);
-    if (redirects.stderr) redirect(redirects.stderr, 2);
+    if (redirects.stdout) redirect(redirects.stdout, 1, logOwnerFor(o.credentials));
+    if (redirects.stderr) redirect(redirects.stderr, 2, logOwnerFor(o.credentials));
     else if (redirects.stdout) check(native().dup2(1, 2), 'dup2');
+    // `run` keeps the environment systemd or the container chose, plus what it is given.
+    for (const file of o.envFiles) Object.assign(process.env, readEnvFile(file));
     Object.assign(process.env, o.env);
     applyLimits(o);
     prepareStateDir(o);
@@ -76,22 +81,9 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
     throw e;
   }
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
-  const life = new Lifecycle({
-    name: o.name,
-    mode: 'foreground',
-    entry: o.entry,
-    args: o.args,
-    readyFd: -1,
-    lock,
-    graceMs: o.graceMs,
-    logFormat: o.logFormat,
-    stateFile: o.stateFile,
-    watchConfig: o.watchConfig,
-    stdoutPath: redirects.stdout ?? null,
-    stderrPath: redirects.stderr ?? redirects.stdout ?? null,
-    controlFd,
-    healthPort: o.healthPort,
-    healthHost: o.healthHost,
-  });
+  const life = new Lifecycle(
+    lifecycleOptions(o, 'foreground', { readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null }),
+  );
   await life.start();
+  return life.finished;
 }

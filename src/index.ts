@@ -1,28 +1,27 @@
 // The library API: declare a daemon, and start/stop/inspect daemons from code.
 // Every daemon loads this module to reach defineDaemon(), so the control
 // functions load their modules only when called (each import costs memory).
+// Every name is a plain CommonJS export, so an ES module's
+// `import { DaemonManager } from 'taskdaemon'` finds it too.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type * as Control from './control/stop-status';
 import type * as Daemonize from './daemonize';
 import type * as Options from './options';
-import type * as Manager from './manager';
+import { native } from './native';
+
+// One clear ERR_UNSUPPORTED_PLATFORM at import, not a failure deep in a first call.
+// Free for a daemon, which loads the addon anyway.
+native();
 
 export { defineDaemon, ready } from './runtime/define';
-export type { DaemonContext, DaemonDefinition, DaemonState } from './runtime/define';
+export type { BrandedDefinition, DaemonContext, DaemonDefinition, DaemonState } from './runtime/define';
 export type { Logger } from './runtime/logger';
 export type { StartResult } from './daemonize';
 export type { DaemonStatus, StopOptions, StopResult } from './control/stop-status';
 export type { DaemonOptions, ResolvedOptions } from './options';
 export { TaskdaemonError } from './errors';
 export type { ManagerOptions, ManagedState, ManagedStatus } from './manager';
-
-/** Start, stop, reload and inspect a daemon from code (see README, "The library API"). */
-export declare const DaemonManager: typeof Manager.DaemonManager;
-// Loaded on first use, like the functions above: a daemon importing defineDaemon does not pay for it.
-Object.defineProperty(module.exports, 'DaemonManager', {
-  enumerable: true,
-  get: () => (require('./manager') as typeof Manager).DaemonManager,
-});
+export { DaemonManager } from './manager';
 export type { ReloadResult, HealthReport } from './runtime/define';
 export type { ListenFd } from './runtime/listen-fds';
 export { EXIT, STATUS_EXIT } from './exit-codes';

@@ -2,16 +2,33 @@
 // program can manage its own daemons with it: start one and wait until it is
 // ready, ask its status, reload it, stop it, clean up after a crash.
 /* eslint-disable @typescript-eslint/no-require-imports */
-import { controlSocketPath, rpcCall } from './control/rpc-client';
+import type * as RpcClient from './control/rpc-client';
 import type * as StopStatus from './control/stop-status';
+import type * as Reload from './control/reload';
+import type * as EnsureRunning from './control/ensure-running';
 import type * as Daemonize from './daemonize';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
-import { resolveOptions, type DaemonOptions, type ResolvedOptions } from './options';
-import { holdsLock, probePidfile, removeStalePidfile } from './pidfile';
+import type * as Options from './options';
+import type { DaemonOptions, ResolvedOptions } from './options';
+import type * as Pidfile from './pidfile';
 import type { ReloadResult } from './runtime/define';
 import type { StatusReport } from './runtime/status-report';
-import { signalProcess } from './terminate';
+import type * as Terminate from './terminate';
+
+// Every daemon's `import { defineDaemon } from 'taskdaemon'` loads this module
+// too (an ES module import binds every name), so its dependencies load when a
+// manager is used, not when it is imported.
+const lazy = {
+  options: () => require('./options') as typeof Options,
+  rpc: () => require('./control/rpc-client') as typeof RpcClient,
+  pidfile: () => require('./pidfile') as typeof Pidfile,
+  terminate: () => require('./terminate') as typeof Terminate,
+  stopStatus: () => require('./control/stop-status') as typeof StopStatus,
+  daemonize: () => require('./daemonize') as typeof Daemonize,
+  ensureRunning: () => require('./control/ensure-running') as typeof EnsureRunning,
+  reload: () => require('./control/reload') as typeof Reload,
+};
 
 export interface ManagerOptions extends DaemonOptions {
   /** Seconds between SIGTERM and SIGKILL on stop. Default 30. */
@@ -30,8 +47,6 @@ export interface ManagedStatus {
   report?: StatusReport & { name: string; version: string };
 }
 
-const stopStatus = (): typeof StopStatus => require('./control/stop-status') as typeof StopStatus;
-
 export class DaemonManager {
   readonly options: ResolvedOptions;
   private readonly stopTimeoutMs: number;
@@ -40,7 +55,7 @@ export class DaemonManager {
 
   /** Validates everything at once: a bad option throws here, before anything runs. */
   constructor(opts: ManagerOptions) {
-    this.options = resolveOptions(opts);
+    this.options = lazy.options().resolveOptions(opts);
     if (!this.options.pidfile) throw new TaskdaemonError('a managed daemon needs a pidfile', { exitCode: EXIT.INVALID_ARGS });
     this.stopTimeoutMs = Math.round((opts.stopTimeout ?? 30) * 1000);
     this.retry = opts.retry;
@@ -55,13 +70,13 @@ export class DaemonManager {
   }
 
   get socket(): string {
-    return controlSocketPath(this.pidfile);
+    return lazy.rpc().controlSocketPath(this.pidfile);
   }
 
   /** Daemonize and resolve when it is ready. Rejects with the daemon's own error; then status() is 'failed'. */
   async start(control: Daemonize.StartControl = {}): Promise<Daemonize.StartResult> {
     try {
-      const r = await (require('./daemonize') as typeof Daemonize).startDaemon(this.options, control);
+      const r = await lazy.daemonize().startDaemon(this.options, control);
       this.lastFailure = null;
       return r;
     } catch (err) {
@@ -70,9 +85,24 @@ export class DaemonManager {
     }
   }
 
+  /**
+   * Start it unless it runs; resolve once it is ready, whoever started it (many
+   * callers at once give one daemon). `started` says whether this call started it.
+   */
+  async ensureRunning(control: Daemonize.StartControl = {}): Promise<EnsureRunning.EnsureResult> {
+    try {
+      const r = await lazy.ensureRunning().ensureRunning(this.options, control);
+      this.lastFailure = null;
+      return r;
+    } catch (err) {
+      this.lastFailure = err as Error;
+      throw err;
+    }
+  }
+
   /** SIGTERM (or the retry schedule), wait for the exit, remove the pidfile. */
   stop(): Promise<StopStatus.StopResult> {
-    return stopStatus().stopDaemon({ pidfile: this.pidfile, timeoutMs: this.stopTimeoutMs, ...(this.retry && { retry: this.retry }) });
+    return lazy.stopStatus().stopDaemon({ pidfile: this.pidfile, timeoutMs: this.stopTimeoutMs, ...(this.retry && { retry: this.retry }) });
   }
 
   async restart(): Promise<Daemonize.StartResult> {
@@ -82,27 +112,28 @@ export class DaemonManager {
 
   /** Send a signal to the lock holder only. False when nothing runs. */
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    const { probePidfile, holdsLock } = lazy.pidfile();
     const p = probePidfile(this.pidfile);
     if (p.state !== 'locked' || p.pid === null) return false;
     const pid = p.pid;
-    const r = signalProcess(pid, signal, () => holdsLock(pid, p.dev, p.ino));
+    const r = lazy.terminate().signalProcess(pid, signal, () => holdsLock(pid, p.dev, p.ino));
     if (r === 'not-ours') throw new TaskdaemonError(`pid ${pid} does not hold ${this.pidfile}; not signalled`, { code: 'ERR_NOT_LOCK_HOLDER' });
     return r === 'sent';
   }
 
   getPid(): number | null {
-    const p = probePidfile(this.pidfile);
+    const p = lazy.pidfile().probePidfile(this.pidfile);
     return p.state === 'locked' ? p.pid : null;
   }
 
   isRunning(): boolean {
-    return probePidfile(this.pidfile).state === 'locked';
+    return lazy.pidfile().probePidfile(this.pidfile).state === 'locked';
   }
 
   async status(): Promise<ManagedStatus> {
-    const p = probePidfile(this.pidfile);
+    const p = lazy.pidfile().probePidfile(this.pidfile);
     if (p.state === 'locked') {
-      const report = await rpcCall<ManagedStatus['report']>(this.socket, 'status', {}, 3_000).catch(() => undefined);
+      const report = await lazy.rpc().rpcCall<ManagedStatus['report']>(this.socket, 'status', {}, 3_000).catch(() => undefined);
       return { state: 'running', pid: p.pid, detail: report ? `phase ${report.phase}` : 'pidfile locked', ...(report && { report }) };
     }
     if (p.state === 'stale') return { state: 'stale', pid: p.pid, detail: `pidfile names pid ${p.pid}, which does not hold its lock` };
@@ -122,16 +153,17 @@ export class DaemonManager {
     }
   }
 
-  /** Reload through the control socket and return its recorded result. */
-  async reload(): Promise<ReloadResult> {
-    if (!this.isRunning()) throw new TaskdaemonError(`${this.name} is not running`, { exitCode: EXIT.NOT_RUNNING, code: 'ERR_NOT_RUNNING' });
-    return rpcCall<ReloadResult>(this.socket, 'reload', {}, 60_000);
+  /** SIGHUP, then the result of the reload it caused (the same protocol as `taskdaemon reload`). */
+  async reload(timeoutMs = 60_000): Promise<ReloadResult> {
+    const { pid, result } = await lazy.reload().reloadDaemon(this.pidfile, this.name, timeoutMs);
+    if (!result) throw new TaskdaemonError(`sent SIGHUP to ${this.name} (pid ${pid}); it has no control socket, so the result is unknown`, { code: 'ERR_RELOAD_UNOBSERVED' });
+    return result;
   }
 
   /** Remove a stale pidfile and control socket left by a daemon that died. True if something was removed. */
   cleanupStale(): boolean {
-    const p = probePidfile(this.pidfile);
+    const p = lazy.pidfile().probePidfile(this.pidfile);
     if (p.state !== 'stale' && p.state !== 'empty') return false;
-    return removeStalePidfile(this.pidfile);
+    return lazy.pidfile().removeStalePidfile(this.pidfile);
   }
 }

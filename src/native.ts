@@ -50,7 +50,7 @@ export interface GroupEntry {
 }
 
 export interface NativeBinding {
-  daemonize(spec: DaemonizeSpec): { pid: number; status: number } | NativeFailure;
+  daemonize(spec: DaemonizeSpec): { pid: number; status: number; daemonPid: number } | NativeFailure;
   flock(fd: number, op: number): number;
   LOCK_SH: number;
   LOCK_EX: number;
@@ -59,6 +59,8 @@ export interface NativeBinding {
   pipe(): [number, number] | number;
   setCloexec(fd: number, on: boolean): number;
   dup2(oldFd: number, newFd: number): number;
+  /** The read end (O_CLOEXEC) of a pipe holding `text`, its write end closed; -E2BIG if it cannot fit. */
+  pipeWith(text: string): number;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(fd: number, signal: number): number;
   pidfdWait(fd: number, timeoutMs: number): Promise<number>;
@@ -72,26 +74,50 @@ export interface NativeBinding {
 
 let binding: NativeBinding | undefined;
 
+// Where the addon can be, in node-gyp-build's order: a source build (made by
+// the install step when no prebuild fits, e.g. on musl, or in a checkout),
+// then the prebuild shipped for this architecture. Fixed paths, no directory
+// scan: every daemon and every command pays for this lookup.
+function candidates(root: string): string[] {
+  return [path.join(root, 'build', 'Release', 'taskdaemon.node'), path.join(root, 'prebuilds', `linux-${process.arch}`, 'taskdaemon.glibc.node')];
+}
+
 // Loaded on first use so commands that need no syscalls (help, version) stay fast.
 export function native(): NativeBinding {
   if (binding) return binding;
-  if (process.platform !== 'linux') {
-    const err = new Error(`taskdaemon supports Linux only (this is ${process.platform})`) as NodeJS.ErrnoException;
-    err.code = 'ERR_UNSUPPORTED_PLATFORM';
-    throw err;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const unsupported = (): typeof import('./unsupported') => require('./unsupported') as typeof import('./unsupported');
+  if (process.platform !== 'linux') throw unsupported().notLinux();
+  // Test-only: `npm run test:asan` names the sanitizer build here, and every
+  // process the tests start (the CLI, the daemons it execs) inherits it.
+  const override = process.env.TD_TEST_ADDON;
+  if (override) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    binding = require(path.resolve(override)) as NativeBinding;
+    return binding;
   }
   const root = path.join(__dirname, '..');
-  try {
-    // The usual case, a local build: skip node-gyp-build's directory scan (every daemon pays it).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    binding = require(path.join(root, 'build', 'Release', 'taskdaemon.node')) as NativeBinding;
-  } catch {
-    // Prebuilt binaries (prebuildify) and debug builds.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-    binding = load(root);
+  const failures: string[] = [];
+  for (const file of candidates(root)) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      binding = require(file) as NativeBinding;
+      return binding;
+    } catch (e) {
+      // A missing file is the usual case for the first candidate; anything else (wrong libc, too old a glibc) is worth telling.
+      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') failures.push(`${path.relative(root, file)}: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
-  return binding;
+  try {
+    // Any other layout node-gyp-build knows (a musl-tagged prebuild, say).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    binding = (require('node-gyp-build') as (dir: string) => NativeBinding)(root);
+    return binding;
+  } catch (e) {
+    const first = (e as Error).message.split('\n')[0]!;
+    if (!/^No native build was found/.test(first) && !failures.some((f) => f.endsWith(first))) failures.push(first);
+  }
+  throw unsupported().noBinary(root, failures);
 }
 
 export function isFailure(v: unknown): v is NativeFailure {

@@ -6,9 +6,11 @@ import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
 import type { Rlimit } from './native';
-import { defaultLogFile, defaultPidfile, defaultStateFile, nameFromEntry, validateName } from './paths';
+import { checkParentDir, defaultLogFile, defaultPidfile, defaultStateFile, nameFromEntry, validateName } from './paths';
 import type { LogFormat } from './runtime/logger';
 import { resolveCredentials, type Credentials } from './users';
+import { parseDuration } from './duration';
+import { readEnvFile } from './env-file';
 
 export interface DaemonOptions {
   /** The program to run: a module with a defineDaemon() default export, or a plain script. */
@@ -28,6 +30,12 @@ export interface DaemonOptions {
   stderr?: string;
   /** Extra environment: ["K=V", ...] or { K: "V" }. */
   env?: string[] | { [key: string]: string };
+  /** Environment files in systemd's EnvironmentFile= format; "-FILE" may be missing. */
+  envFile?: string | string[];
+  /** Variables to take from the caller's environment. */
+  passEnv?: string | string[];
+  /** Give the daemon the caller's whole environment (default: a clean one). */
+  inheritEnv?: boolean;
   /** Seconds `start` waits for readiness. Default 60. */
   readyTimeout?: number | string;
   /** Seconds shutdown waits for tracked work before giving up. Default 30. */
@@ -63,6 +71,10 @@ export interface ResolvedOptions {
   stdout: string;
   stderr: string;
   env: { [key: string]: string };
+  /** Read when the daemon starts (and checked now): later ones win, --env wins over all. */
+  envFiles: string[];
+  passEnv: string[];
+  inheritEnv: boolean;
   readyTimeoutMs: number;
   graceMs: number;
   logFormat: LogFormat;
@@ -93,16 +105,7 @@ export function parseUmask(value: string | number): number {
   throw invalid(`invalid umask '${String(value)}': expected an octal mode from 000 to 777`, 'for example --umask 027', 'umask');
 }
 
-// "30", "2.5", "500ms", "2s", "1m" -> milliseconds.
-export function parseDuration(value: number | string, what: string): number {
-  const m = typeof value === 'number' ? [String(value), String(value), 's'] : /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  const n = m ? Number(m[1]) : NaN;
-  if (!m || !Number.isFinite(n) || n <= 0) {
-    throw invalid(`invalid ${what} '${String(value)}': expected a positive number of seconds`, 'for example 30, 2.5, 500ms or 1m', what.replace(/^--/, ''));
-  }
-  const unit = m[2] ?? 's';
-  return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000);
-}
+export { parseDuration } from './duration';
 
 export function parseEnv(env: DaemonOptions['env']): { [key: string]: string } {
   if (!env) return {};
@@ -115,6 +118,16 @@ export function parseEnv(env: DaemonOptions['env']): { [key: string]: string } {
     out[key] = kv.slice(eq + 1);
   }
   return out;
+}
+
+const listOf = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function parseNames(v: string | string[] | undefined): string[] {
+  const names = listOf(v);
+  for (const n of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw invalid(`invalid --pass-env '${n}': expected a variable name`, 'for example --pass-env HTTPS_PROXY', 'pass-env');
+  }
+  return names;
 }
 
 function parseInteger(value: number | string, what: string, min: number, max: number): number {
@@ -168,25 +181,55 @@ function resolveDir(dir: string): string {
   return abs;
 }
 
-export function resolveOptions(o: DaemonOptions): ResolvedOptions {
+// A name taken from the entry's file name ("My Server.js") may not be a valid one: say where it came from.
+function derivedName(entry: string): string {
+  const name = nameFromEntry(entry);
+  try {
+    return validateName(name);
+  } catch {
+    const suggestion = name.toLowerCase().replace(/[^a-z0-9_.@-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64) || 'app';
+    throw new TaskdaemonError(`the name '${name}', taken from the entry file ${path.basename(entry)}, is not a valid daemon name`, {
+      exitCode: EXIT.INVALID_ARGS,
+      code: 'ERR_INVALID_NAME',
+      key: 'name',
+      hint: `give one with --name, for example --name ${suggestion} (1-64 letters, digits, or . _ @ -, starting with a letter or digit)`,
+    });
+  }
+}
+
+export interface ResolveFor {
+  /**
+   * Rendering a service file (`install`) for the machine's later use: its
+   * directories need not exist yet, and the caller need not be root to name a user.
+   */
+  service?: boolean;
+}
+
+export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): ResolvedOptions {
   if (!o.entry) throw invalid('missing entry', 'usage: taskdaemon start <entry> [-- args...], or entry = "..." in the config file', 'entry');
   // Cheap syntax checks first, then the file system, then NSS look-ups.
   const umask = o.umask === undefined ? DEFAULT_UMASK : parseUmask(o.umask);
   const readyTimeoutMs = parseDuration(o.readyTimeout ?? DEFAULT_READY_TIMEOUT_S, '--ready-timeout');
   const env = parseEnv(o.env);
+  const passEnv = parseNames(o.passEnv);
   const graceMs = parseDuration(o.grace ?? DEFAULT_GRACE_S, '--grace');
   const logFormat = parseLogFormat(o.logFormat);
   const rlimits = parseLimits(o);
   const nice = o.nice === undefined ? null : parseInteger(o.nice, '--nice', -20, 19);
   const healthPort = o.healthPort === undefined ? null : parseInteger(o.healthPort, '--health-port', 1, 65535);
-  const name = validateName(o.name ?? nameFromEntry(o.entry));
+  const name = o.name !== undefined ? validateName(o.name) : derivedName(o.entry);
   const entry = resolveEntry(o.entry);
   const cwd = resolveDir(o.chdir ?? '/');
-  const credentials = resolveCredentials(o.user, o.group);
+  const credentials = resolveCredentials(o.user, o.group, { needRoot: !purpose.service });
+  const envFiles = listOf(o.envFile).map((f) => (f.startsWith('-') ? '-' + path.resolve(f.slice(1)) : path.resolve(f)));
+  for (const f of envFiles) readEnvFile(f); // a missing or unreadable file fails now, with exit 6
   const stdout = path.resolve(o.stdout ?? defaultLogFile(name));
   const stderr = path.resolve(o.stderr ?? stdout);
   const pidfile = o.pidfile === false ? null : path.resolve(o.pidfile ?? defaultPidfile(name));
   const stateFile = o.stateFile === false ? null : path.resolve(o.stateFile ?? defaultStateFile(name));
+  for (const [file, key] of [[stdout, 'stdout'], [stderr, 'stderr'], [pidfile, 'pidfile'], [stateFile, 'state-file']] as const) {
+    if (file && !purpose.service) checkParentDir(file, key);
+  }
   return {
     entry,
     args: o.args ?? [],
@@ -198,6 +241,9 @@ export function resolveOptions(o: DaemonOptions): ResolvedOptions {
     stdout,
     stderr,
     env,
+    envFiles,
+    passEnv,
+    inheritEnv: o.inheritEnv ?? false,
     readyTimeoutMs,
     graceMs,
     logFormat,

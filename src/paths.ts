@@ -75,10 +75,41 @@ export function defaultLogFile(name: string): string {
   return path.join(defaultLogDir(), `${name}.log`);
 }
 
-// Create a parent directory. Our per-user fallback in /tmp must be ours and
-// private, or another user could have planted it to swap our pidfile.
+// taskdaemon creates its own default directories, and only those: a missing
+// directory anywhere else is a typo to report, not a tree for root to create.
+export function isDefaultDir(dir: string): boolean {
+  const d = path.resolve(dir);
+  return d === defaultRunDir() || d === defaultLogDir() || d === defaultStateDir() || path.dirname(d) === defaultStateDir();
+}
+
+/** Throws (exit 2) when `file`'s directory is missing and is not one taskdaemon makes itself. */
+export function checkParentDir(file: string, key: string): void {
+  const dir = path.dirname(file);
+  if (isDefaultDir(dir)) return;
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) return;
+  throw new TaskdaemonError(`invalid --${key} '${file}': ${st ? `${dir} is not a directory` : `directory ${dir} does not exist`}`, {
+    exitCode: EXIT.INVALID_ARGS,
+    code: 'ERR_NO_SUCH_DIR',
+    key,
+    hint: `create ${dir} first, or leave --${key} out to use taskdaemon's default`,
+  });
+}
+
+// Create a parent directory if it is one of ours (see isDefaultDir). Our
+// per-user fallback in /tmp must be ours and private, or another user could
+// have planted it to swap our pidfile.
 export function ensureDir(dir: string): void {
   const mode = isRoot() ? 0o755 : 0o700;
+  if (!isDefaultDir(dir)) {
+    if (!fs.statSync(dir).isDirectory()) throw new TaskdaemonError(`${dir} is not a directory`, { code: 'ERR_NO_SUCH_DIR' });
+    return;
+  }
   fs.mkdirSync(dir, { recursive: true, mode });
   if (isRoot() || dir !== privateTmpDir()) return;
   const st = fs.lstatSync(dir);

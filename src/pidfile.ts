@@ -135,12 +135,11 @@ export function lockPidfile(file: string, opts: { create?: boolean } = {}): Lock
 }
 
 // Tell whether a daemon holds the pidfile's lock, without keeping any lock.
-// O_NONBLOCK: a FIFO planted as the pidfile must not hang us in open(2).
 export function probePidfile(file: string): PidfileProbe {
   const n = native();
   let fd: number;
   try {
-    fd = openPidfile(file, O_RDONLY | O_NONBLOCK);
+    fd = openPidfile(file, O_RDONLY | O_NONBLOCK); // a FIFO planted as the pidfile must not hang open(2)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing', path: file };
     throw err;
@@ -198,11 +197,10 @@ export function removeStalePidfile(file: string): boolean {
   return true;
 }
 
-// Does process `pid` hold the pidfile's lock? Only the lock holder is ever
-// signalled. Having the file open is not enough (`tail -f` on it, or a process
-// that opened it while another program holds the lock): the fd must be an open
-// file description that carries the FLOCK WRITE lock, which /proc/PID/fdinfo/FD
-// lists on its "lock:" lines. See: man 5 proc (/proc/pid/fdinfo), man 2 flock
+// Does process `pid` hold the flock on this inode? Only such a process is
+// ever signalled. An fd on the file is not enough (anyone may open it to
+// read): the kernel lists a lock in /proc/PID/fdinfo/FD only for the open
+// file description that holds it. See: man 5 proc (/proc/pid/fdinfo), man 2 flock
 export function holdsLock(pid: number, dev: number, ino: number): boolean {
   const dir = `/proc/${pid}/fd`;
   let entries: string[];
@@ -217,10 +215,27 @@ export function holdsLock(pid: number, dev: number, ino: number): boolean {
     try {
       const st = fs.statSync(`${dir}/${e}`);
       if (st.dev !== dev || st.ino !== ino) continue;
-      if (/^lock:\s.*\bFLOCK\s+\S+\s+WRITE\b/m.test(fs.readFileSync(`/proc/${pid}/fdinfo/${e}`, 'latin1'))) return true;
+      if (/^lock:\s.*\bFLOCK\b/m.test(fs.readFileSync(`/proc/${pid}/fdinfo/${e}`, 'latin1'))) return true;
     } catch {
       /* fd closed meanwhile */
     }
   }
   return false;
+}
+
+/** Every process holding the flock on this inode (a slow scan of /proc: for reports, not hot paths). */
+export function lockHolders(dev: number, ino: number): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (/^\d+$/.test(e) && holdsLockQuietly(Number(e), dev, ino)) out.push(Number(e));
+  }
+  return out;
+}
+
+function holdsLockQuietly(pid: number, dev: number, ino: number): boolean {
+  try {
+    return holdsLock(pid, dev, ino);
+  } catch {
+    return false; // another user's process we may not inspect
+  }
 }

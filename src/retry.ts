@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
+import { MAX_DURATION_MS } from './duration';
 
 export type RetryStep = { signal: NodeJS.Signals; number: number } | { waitMs: number } | { forever: true };
 
@@ -29,10 +30,18 @@ function signalStep(item: string, spec: string): RetryStep {
   return { signal: name, number };
 }
 
+// Seconds -> milliseconds that poll(2) can wait (at least 1 ms, at most 2^31-1).
+function waitStep(seconds: string, spec: string): { waitMs: number } {
+  const ms = Math.round(Number(seconds) * 1000);
+  if (ms < 1 && Number(seconds) !== 0) throw invalid(spec, `timeout '${seconds}' is shorter than 1 ms`);
+  if (ms > MAX_DURATION_MS) throw invalid(spec, `timeout '${seconds}' is longer than a timer can hold (24 days)`);
+  return { waitMs: ms };
+}
+
 export function parseRetry(spec: string): RetryStep[] {
   const s = spec.trim();
   if (/^\d+(\.\d+)?$/.test(s)) {
-    const ms = Math.round(Number(s) * 1000);
+    const { waitMs: ms } = waitStep(s, spec);
     return [signalStep('TERM', s), { waitMs: ms }, signalStep('KILL', s), { waitMs: ms }];
   }
   const items = s.split('/');
@@ -43,7 +52,7 @@ export function parseRetry(spec: string): RetryStep[] {
       if (i !== items.length - 1) throw invalid(spec, "'forever' must come last");
       steps.push({ forever: true });
     } else if (/^\d+(\.\d+)?$/.test(item)) {
-      steps.push({ waitMs: Math.round(Number(item) * 1000) });
+      steps.push(waitStep(item, spec));
     } else if (item) {
       steps.push(signalStep(item, spec));
     } else {

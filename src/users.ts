@@ -10,6 +10,7 @@ export interface Credentials {
   groups: number[] | null; // null: unchanged
   user?: string;
   home?: string;
+  shell?: string;
 }
 
 const NUMERIC = /^\d{1,10}$/;
@@ -18,18 +19,22 @@ function invalid(message: string, hint: string, key: 'user' | 'group'): Taskdaem
   return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', hint, key });
 }
 
-export function resolveCredentials(user?: string, group?: string): Credentials | null {
+export function resolveCredentials(user?: string, group?: string, opts: { needRoot?: boolean } = {}): Credentials | null {
+  // `--user "$UNSET"` in a script must never mean "stay root".
+  if (user !== undefined && user.trim() === '') throw invalid('invalid --user \'\': a user name or uid is required', 'leave --user out to keep the caller\'s user', 'user');
+  if (group !== undefined && group.trim() === '') throw invalid('invalid --group \'\': a group name or gid is required', "leave --group out to use the user's primary group", 'group');
   if (!user && !group) return null;
   const n = native();
   let uid = -1;
   let gid = -1;
   let name: string | undefined;
   let home: string | undefined;
+  let shell: string | undefined;
 
   if (user) {
     const pw = check(n.lookupUser(user), 'getpwnam_r');
     if (pw) {
-      ({ uid, gid, name, home } = pw);
+      ({ uid, gid, name, home, shell } = pw);
     } else if (NUMERIC.test(user)) {
       uid = Number(user);
     } else {
@@ -52,7 +57,7 @@ export function resolveCredentials(user?: string, group?: string): Credentials |
   const euid = process.geteuid!();
   const egid = process.getegid!();
   const changes = (uid >= 0 && uid !== euid) || gid !== egid;
-  if (changes && euid !== 0) {
+  if (changes && euid !== 0 && opts.needRoot !== false) {
     throw new TaskdaemonError(`changing to ${user ? `user '${user}'` : `group '${group}'`} needs root`, {
       exitCode: EXIT.NO_PRIVILEGE,
       code: 'ERR_NEEDS_ROOT',
@@ -63,5 +68,14 @@ export function resolveCredentials(user?: string, group?: string): Credentials |
   const creds: Credentials = { uid, gid, groups };
   if (name !== undefined) creds.user = name;
   if (home !== undefined) creds.home = home;
+  if (shell !== undefined) creds.shell = shell;
   return creds;
+}
+
+/** Who the daemon runs as, for its HOME, USER, LOGNAME and SHELL: the user it drops to, else the caller. */
+export function daemonIdentity(c: Credentials | null): { user?: string; home?: string; shell?: string } {
+  if (c?.user) return { user: c.user, home: c.home, shell: c.shell };
+  const uid = c && c.uid >= 0 ? c.uid : process.geteuid!();
+  const pw = native().lookupUser(String(uid));
+  return typeof pw === 'object' && pw !== null ? { user: pw.name, home: pw.home, shell: pw.shell } : {};
 }

@@ -1,24 +1,44 @@
 // CLI entry: parse, run one command, map every failure to one line, an
 // optional hint, and its LSB exit code (stack traces only with --debug).
 import { CommanderError } from 'commander';
-import { EXIT } from '../exit-codes';
+import { EXIT, STATUS_EXIT } from '../exit-codes';
 import { exitCodeFor, TaskdaemonError } from '../errors';
+import { native } from '../native';
 import { packageVersion } from '../version';
-import { err } from './output';
+import { err, json, stdoutUsed } from './output';
 import { createProgram, type Action } from './program';
 
 
-function report(e: unknown, debug: boolean): number {
+function report(e: unknown, debug: boolean, asJson: boolean): number {
   const code = exitCodeFor(e);
   const message = e instanceof Error ? e.message : String(e);
   err(`taskdaemon: ${message}`);
-  if (e instanceof TaskdaemonError && e.hint) err(e.hint);
+  const hint = e instanceof TaskdaemonError ? e.hint : undefined;
+  if (hint) err(hint);
   if (debug && e instanceof Error && e.stack) err(e.stack);
+  // With --json a failure is data too: one object on stdout, unless the command already printed its own.
+  if (asJson && !stdoutUsed()) {
+    const errCode = (e as { code?: unknown } | null)?.code;
+    json({ ok: false, exitCode: code, error: { message, ...(typeof errCode === 'string' && { code: errCode }), ...(hint && { hint }) } });
+  }
   return code;
+}
+
+// `taskdaemon start app.js --port 8080`: the program's flag was taken for ours.
+function dashDashHint(e: CommanderError, argv: string[]): void {
+  const m = /unknown option '([^']+)'/.exec(e.message);
+  const args = argv.slice(2);
+  const cmd = args.find((a) => !a.startsWith('-'));
+  if (!m || !cmd || !['start', 'run', 'restart', 'install'].includes(cmd) || args.includes('--')) return;
+  const at = args.indexOf(m[1]!);
+  if (at < 0) return;
+  const fixed = [...args.slice(0, at), '--', ...args.slice(at)];
+  err(`if ${m[1]} is for your program, put it after '--': taskdaemon ${fixed.join(' ')}`);
 }
 
 export function main(argv: string[] = process.argv): void {
   const debug = argv.includes('--debug');
+  const asJson = argv.includes('--json') && !argv.slice(0, argv.indexOf('--json')).includes('--');
   const runner = (action: () => Action): void => {
     Promise.resolve()
       .then(action)
@@ -26,17 +46,29 @@ export function main(argv: string[] = process.argv): void {
         (code) => {
           if (code !== null) process.exit(code);
         },
-        (e: unknown) => process.exit(report(e, debug)),
+        (e: unknown) => process.exit(report(e, debug, asJson)),
       );
   };
   const program = createProgram(runner, packageVersion());
+  // Before any command touches anything: an unsupported machine gets one ERR_UNSUPPORTED_PLATFORM
+  // line and exit 5 (LSB "not installed"), or 4 from status (LSB "unknown"), never a half-done action.
+  program.hook('preAction', (_program, command) => {
+    try {
+      native();
+    } catch (e) {
+      if (command.name() !== 'status' || !(e instanceof TaskdaemonError)) throw e;
+      throw new TaskdaemonError(e.message, { code: e.code, exitCode: STATUS_EXIT.UNKNOWN, ...(e.hint && { hint: e.hint }) });
+    }
+  });
   try {
     program.parse(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      if (e.code === 'commander.unknownOption') dashDashHint(e, argv);
+      if (!ok && asJson) json({ ok: false, exitCode: EXIT.INVALID_ARGS, error: { message: e.message.replace(/^error: /, ''), code: e.code } });
       process.exit(ok ? EXIT.OK : EXIT.INVALID_ARGS);
     }
-    process.exit(report(e, debug));
+    process.exit(report(e, debug, asJson));
   }
 }

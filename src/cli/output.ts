@@ -30,7 +30,15 @@ export function outputClosed(): boolean {
   return readerGone;
 }
 
+let wroteStdout = false;
+
+/** True once anything went to stdout: a --json failure then adds no second object. */
+export function stdoutUsed(): boolean {
+  return wroteStdout;
+}
+
 export function out(text: string): void {
+  wroteStdout = true;
   writeAll(1, text.endsWith('\n') ? text : text + '\n');
 }
 

@@ -43,9 +43,14 @@ Examples:
 Examples:
   taskdaemon logs api -n 50
   taskdaemon logs api -f         # follows across logrotate`,
+  'reopen-logs': `
+Examples:
+  mv /var/log/taskdaemon/api.log /var/log/taskdaemon/api.log.1 && taskdaemon reopen-logs api
+  taskdaemon reopen-logs --pidfile /run/taskdaemon/api.pid --oknodo   # logrotate postrotate`,
   install: `
 Examples:
   taskdaemon install systemd app.js --name api --user api > /etc/systemd/system/api.service
+  taskdaemon install logrotate api --user api --output /etc/logrotate.d/api
   taskdaemon install systemd app.js --type notify --output /etc/systemd/system/api.service
   taskdaemon install initd app.js --name api --output /etc/init.d/api`,
   config: `
@@ -153,12 +158,23 @@ export function createProgram(run: Runner, version: string): Command {
   ).action((name: string | undefined, flags) => run(() => (require('./commands/logs') as typeof import('./commands/logs')).logsCommand(name, flags)));
 
   help(
+    addTargetOptions(program.command('reopen-logs').summary('make the daemon reopen its log files (after logrotate moved them)'))
+      .option('--stdout <file>', "the stdout log (default: the config's, else the name's default log)")
+      .option('--stderr <file>', 'the stderr log (default: same as --stdout)')
+      .option('--timeout <seconds>', 'how long to wait for the reopen (default: 10)')
+      .option('--oknodo', 'exit 0 when it is not running'),
+    'reopen-logs',
+  ).action((name: string | undefined, flags) =>
+    run(() => (require('./commands/reopen-logs') as typeof import('./commands/reopen-logs')).reopenLogsCommand(name, flags)),
+  );
+
+  help(
     addDaemonOptions(
       program
         .command('install')
-        .summary('render a systemd unit or an init.d script')
-        .argument('[kind]', 'systemd or initd')
-        .argument('[entry]', 'the program')
+        .summary('render a systemd unit, an init.d script or a logrotate snippet')
+        .argument('[kind]', 'systemd, initd or logrotate')
+        .argument('[entry]', 'the program (logrotate: the daemon name)')
         .argument('[args...]', 'arguments for the program, after --'),
     )
       .option('--output <file>', 'write here instead of stdout')
@@ -176,11 +192,12 @@ export function createProgram(run: Runner, version: string): Command {
         .command('config')
         .summary('check or show the effective configuration')
         .argument('[action]', 'check or show')
-        .argument('[entry]', 'the program, if the config file does not name it'),
+        .argument('[entry]', 'the program, if the config file does not name it')
+        .argument('[args...]', 'arguments for the program, after --'),
     ).option('--json', 'print as JSON'),
     'config',
-  ).action((action: string | undefined, entry: string | undefined, flags) =>
-    run(() => (require('./commands/config') as typeof import('./commands/config')).configCommand(action, entry, flags)),
+  ).action((action: string | undefined, entry: string | undefined, args: string[], flags) =>
+    run(() => (require('./commands/config') as typeof import('./commands/config')).configCommand(action, entry, args, flags)),
   );
 
   return program;

@@ -3,9 +3,13 @@ import { Option, type Command } from 'commander';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { defaultPidfile, nameFromEntry, validateName } from '../paths';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { err } from './output';
 import { findConfigFile, loadConfigFile, loadEnvOverrides, mergeConfig, type ConfigOptions } from '../config/load';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options';
+import { parseDuration } from '../duration';
+import { parseRetry } from '../retry';
 
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -24,6 +28,9 @@ export function addDaemonOptions(cmd: Command): Command {
     .option('--stdout <file>', 'append stdout to this file')
     .option('--stderr <file>', 'append stderr to this file (default: same as --stdout)')
     .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
+    .option('--env-file <file>', "read variables from a file in systemd's EnvironmentFile= format; -FILE may be missing (repeatable)", collect)
+    .option('--pass-env <name>', "take this variable from the caller's environment (repeatable)", collect)
+    .option('--inherit-env', "give the daemon the caller's whole environment (default: a clean one)")
     .option('--ready-timeout <seconds>', 'how long start waits for readiness (default: 60)')
     .option('--grace <seconds>', 'how long shutdown waits for tracked work (default: 30)')
     .addOption(new Option('--log-format <format>', 'lifecycle log lines (default: text)').choices(['text', 'json']))
@@ -56,7 +63,7 @@ export interface Target {
 // The daemon a command is about: --name or the argument, else the config
 // file's (or environment's) name, else its entry's. Also returns that config.
 export function targetName(nameArg: string | undefined, o: { config?: string; name?: string }): { name: string | undefined; merged: ConfigOptions } {
-  const layers = loadLayers(o.config);
+  const layers = loadLayersLeniently(o.config);
   const merged = mergeConfig(layers.file, layers.env, {});
   return { name: o.name ?? nameArg ?? merged.name ?? (merged.entry ? nameFromEntry(merged.entry) : undefined), merged };
 }
@@ -96,6 +103,9 @@ export interface DaemonFlags {
   stdout?: string;
   stderr?: string;
   env?: string[];
+  envFile?: string[];
+  passEnv?: string[];
+  inheritEnv?: boolean;
   readyTimeout?: string;
   grace?: string;
   logFormat?: string;
@@ -114,7 +124,7 @@ export function daemonOptionsFromFlags(entry: string | undefined, args: string[]
   if (entry) o.entry = entry;
   const a = args[0] === '--' ? args.slice(1) : args; // commander keeps the separator
   if (a.length) o.args = a;
-  const optional = ['name', 'pidfile', 'user', 'group', 'umask', 'chdir', 'stdout', 'stderr', 'env', 'readyTimeout', 'grace', 'logFormat',
+  const optional = ['name', 'pidfile', 'user', 'group', 'umask', 'chdir', 'stdout', 'stderr', 'env', 'envFile', 'passEnv', 'inheritEnv', 'readyTimeout', 'grace', 'logFormat',
     'stateFile', 'watchConfig', 'nofile', 'core', 'preventCore', 'nice', 'healthPort', 'healthHost'] as const;
   for (const key of optional) {
     if (f[key] !== undefined) Object.assign(o, { [key]: f[key] });
@@ -137,6 +147,49 @@ export function loadLayers(configFlag: string | undefined): Layers {
     file: configFile ? loadConfigFile(configFile).options : {},
     env: loadEnvOverrides(),
   };
+}
+
+// stop, status, reload, health and logs must still find a running daemon when
+// its config file has since gained a typo: warn, and take what can be read
+// (name, pidfile, entry, stdout) from the file as plain TOML, and from the
+// environment's variables one by one.
+export function loadLayersLeniently(configFlag: string | undefined): Layers {
+  try {
+    return loadLayers(configFlag);
+  } catch (e) {
+    if (!(e instanceof TaskdaemonError) || e.code !== 'ERR_BAD_CONFIG') throw e;
+    err(`taskdaemon: warning: ${e.message}`);
+    if (e.hint) err(e.hint);
+    err('taskdaemon: warning: ignoring the configuration; finding the daemon by its name and pidfile');
+  }
+  const configFile = findConfigFile(configFlag);
+  return { configFile, file: configFile ? bareKeys(configFile) : {}, env: bareEnv() };
+}
+
+const TARGET_KEYS = { name: 'name', pidfile: 'pidfile', entry: 'entry', stdout: 'stdout' } as const;
+
+function bareKeys(file: string): ConfigOptions {
+  const out: ConfigOptions = {};
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const data = (require('smol-toml') as { parse(text: string): { [k: string]: unknown } }).parse(fs.readFileSync(file, 'utf8'));
+    for (const [key, opt] of Object.entries(TARGET_KEYS)) {
+      const v = data[key];
+      if (typeof v === 'string' && v) out[opt] = key === 'name' ? v : path.resolve(path.dirname(file), v);
+    }
+  } catch {
+    /* not even TOML: nothing to take */
+  }
+  return out;
+}
+
+function bareEnv(): ConfigOptions {
+  const out: ConfigOptions = {};
+  for (const [key, opt] of Object.entries(TARGET_KEYS)) {
+    const v = process.env[`TASKDAEMON_${key.toUpperCase()}`];
+    if (v) out[opt] = key === 'name' ? v : path.resolve(v);
+  }
+  return out;
 }
 
 const camel = (key: string): string => key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -164,4 +217,26 @@ export function resolveDaemon(entry: string | undefined, args: string[], f: Daem
     if (!source) throw e;
     throw new TaskdaemonError(`${source}: ${e.message}`, { exitCode: EXIT.NOT_CONFIGURED, code: 'ERR_BAD_CONFIG', key: e.key, ...(e.hint && { hint: e.hint }) });
   }
+}
+
+// stop and restart: --retry wins over --timeout; flags over the config file and
+// environment. Both are checked now, even when nothing runs: a typo must not
+// wait for the day the daemon is up to be found. A bad value from the file or
+// the environment is a configuration error (6).
+export function stopPlan(f: { timeout?: string; retry?: string }, merged: ConfigOptions): { timeoutMs: number; retry?: string } {
+  const retry = f.retry ?? (f.timeout === undefined ? merged.retry : undefined);
+  const fromConfig = (flag: string | undefined, key: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      if (flag !== undefined || !(e instanceof TaskdaemonError)) throw e;
+      throw new TaskdaemonError(`configuration: [stop] ${key}: ${e.message}`, { exitCode: EXIT.NOT_CONFIGURED, code: 'ERR_BAD_CONFIG', ...(e.hint && { hint: e.hint }) });
+    }
+  };
+  let timeoutMs = 30_000;
+  fromConfig(f.timeout, 'timeout', () => {
+    timeoutMs = parseDuration(f.timeout ?? merged.stopTimeout ?? 30, '--timeout');
+  });
+  if (retry) fromConfig(f.retry, 'retry', () => parseRetry(retry));
+  return { timeoutMs, ...(retry && { retry }) };
 }

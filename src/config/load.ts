@@ -37,6 +37,9 @@ const EXPECTED: { [key: string]: string } = {
   name: 'a name of 1-64 letters, digits or . _ @ -',
   umask: 'an octal umask as a string, like "027"',
   env: 'a table of NAME = "value" strings',
+  env_file: 'a path, or an array of paths',
+  pass_env: 'an array of variable names',
+  inherit_env: 'true or false',
   ready_timeout: 'seconds (a positive number) or a string like "500ms" or "1m"',
   grace: 'seconds (a positive number) or a string like "500ms" or "1m"',
   log_format: '"text" or "json"',
@@ -135,6 +138,13 @@ function toOptions(c: { [key: string]: unknown }, base: string): ConfigOptions {
   set('group', c.group as string | undefined);
   set('umask', c.umask as string | undefined);
   set('env', c.env as { [k: string]: string } | undefined);
+  if (c.env_file !== undefined) {
+    // Relative to the file; the "-" prefix (may be missing) stays in front.
+    const rel = (f: string): string => (f.startsWith('-') ? '-' + abs(f.slice(1)) : abs(f));
+    set('envFile', Array.isArray(c.env_file) ? (c.env_file as string[]).map(rel) : rel(c.env_file as string));
+  }
+  set('passEnv', c.pass_env as string[] | undefined);
+  set('inheritEnv', c.inherit_env as boolean | undefined);
   set('readyTimeout', c.ready_timeout as number | string | undefined);
   set('grace', c.grace as number | string | undefined);
   set('logFormat', c.log_format as string | undefined);
@@ -182,7 +192,7 @@ export function loadConfigFile(file: string): LoadedConfig {
 // TASKDAEMON_<KEY> for every scalar key of the schema; tables flatten:
 // [stop] retry is TASKDAEMON_STOP_RETRY. Derived from the schema, so a new key
 // gets its variable without a second list to keep in step.
-type SchemaNode = { type?: string; const?: unknown; oneOf?: SchemaNode[]; $ref?: string; properties?: { [k: string]: SchemaNode } };
+type SchemaNode = { type?: string; const?: unknown; oneOf?: SchemaNode[]; $ref?: string; items?: SchemaNode; properties?: { [k: string]: SchemaNode } };
 let envKeys: Map<string, { key: string; accepts: Set<string> }> | undefined;
 
 function accepted(node: SchemaNode, defs: { [k: string]: SchemaNode }): Set<string> {
@@ -199,7 +209,8 @@ function envVariables(): Map<string, { key: string; accepts: Set<string> }> {
   const walk = (props: { [k: string]: SchemaNode }, prefix: string[]): void => {
     for (const [k, node] of Object.entries(props)) {
       if (node.properties) walk(node.properties, [...prefix, k]);
-      else if (node.type !== 'array' && node.type !== 'object') {
+      // Lists of names and paths split on commas; `args` does not (an argument may hold one).
+      else if (node.type !== 'object' && !(node.type === 'array' && (node.items?.type !== 'string' || k === 'args'))) {
         envKeys!.set(`TASKDAEMON_${[...prefix, k].join('_').toUpperCase()}`, { key: [...prefix, k].join('.'), accepts: accepted(node, root.definitions) });
       }
     }
@@ -208,9 +219,17 @@ function envVariables(): Map<string, { key: string; accepts: Set<string> }> {
   return envKeys;
 }
 
+/** Every TASKDAEMON_* variable and the config key it sets, for the man page. */
+export function environmentVariables(): { name: string; key: string }[] {
+  return [...envVariables()].map(([name, { key }]) => ({ name, key }));
+}
+
 // Environment strings become what the key accepts; what cannot be converted
 // stays a string, so the schema reports it with its key.
 function coerce(value: string, accepts: Set<string>): unknown {
+  // A list in one variable: TASKDAEMON_PASS_ENV="HTTPS_PROXY,NO_PROXY".
+  if (accepts.has('array') && !accepts.has('string')) return value.split(',').map((v) => v.trim()).filter(Boolean);
+  if (accepts.has('array') && value.includes(',')) return value.split(',').map((v) => v.trim()).filter(Boolean);
   if (accepts.has('number') && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
   if (accepts.has('boolean')) {
     if (['true', '1', 'yes'].includes(value) && !accepts.has('string')) return true;

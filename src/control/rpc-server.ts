@@ -98,7 +98,11 @@ function serve(sock: net.Socket, methods: { [name: string]: Method }): void {
     if (buf.length > MAX_LINE) {
       buf = '';
       sock.end(JSON.stringify(fail(null, RPC.INVALID_REQUEST, `request longer than ${MAX_LINE} bytes`)) + '\n');
-      sock.destroySoon();
+      // Discard the rest instead of resetting the connection under a client still
+      // writing (it would get EPIPE before it could read why); it has a second to go.
+      sock.removeAllListeners('data');
+      sock.on('data', () => {});
+      sock.setTimeout(1_000, () => sock.destroy());
     }
   });
 }

@@ -1,20 +1,25 @@
-// `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only the
-// process holding the pidfile's lock (not merely the file) is ever signalled.
+// `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only a
+// process that holds the pidfile open while its lock is held is ever signalled.
 import { TaskdaemonError } from '../errors';
-import { holdsLock, probePidfile, removeStalePidfile } from '../pidfile';
+import { holdsLock, lockHolders, probePidfile, removeStalePidfile } from '../pidfile';
 import { parseRetry, timeoutSchedule } from '../retry';
 import { terminate } from '../terminate';
 
 export type DaemonStatus =
-  | { state: 'running'; pid: number | null; pidfile: string }
+  /** pid: the lock holder. namedPid, when it differs: what the pidfile says (then pid is whoever truly holds the lock, or null). */
+  | { state: 'running'; pid: number | null; pidfile: string; namedPid?: number | null }
   | { state: 'dead'; pid: number; pidfile: string }
   | { state: 'stopped'; pidfile: string };
 
 export function daemonStatus(pidfile: string): DaemonStatus {
   const p = probePidfile(pidfile);
   switch (p.state) {
-    case 'locked':
-      return { state: 'running', pid: p.pid, pidfile };
+    case 'locked': {
+      if (p.pid !== null && holdsLock(p.pid, p.dev, p.ino)) return { state: 'running', pid: p.pid, pidfile };
+      // The pidfile names nobody yet (a start in progress) or the wrong process: say who truly holds the lock.
+      const holders = lockHolders(p.dev, p.ino);
+      return { state: 'running', pid: holders.length === 1 ? holders[0]! : null, pidfile, namedPid: p.pid };
+    }
     case 'stale':
       return { state: 'dead', pid: p.pid, pidfile };
     default:
@@ -53,11 +58,7 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
     verify: () => holdsLock(pid, p.dev, p.ino),
     ...(o.onSignal && { onSignal: o.onSignal }),
   });
-  if (result === 'not-ours') {
-    throw new TaskdaemonError(`pid ${pid} named in ${o.pidfile} does not hold the pidfile; not signalled`, {
-      code: 'ERR_NOT_LOCK_HOLDER',
-    });
-  }
+  if (result === 'not-ours') throw notLockHolder(o.pidfile, pid, p.dev, p.ino);
   if (result === 'survived') {
     throw new TaskdaemonError(`pid ${pid} is still running at the end of the stop schedule`, { code: 'ERR_STOP_FAILED' });
   }
@@ -65,4 +66,14 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
   // its pidfile and could not remove its root-made control socket.
   removeStalePidfile(o.pidfile);
   return { state: 'stopped', pid, how: result };
+}
+
+/** The pidfile names a process that does not hold its lock: never signal it, and say who does. */
+export function notLockHolder(pidfile: string, pid: number, dev: number, ino: number): TaskdaemonError {
+  const holders = lockHolders(dev, ino);
+  const who = holders.length === 0 ? 'no process we can see holds it' : `it is held by pid ${holders.join(', ')}`;
+  return new TaskdaemonError(`pid ${pid} named in ${pidfile} does not hold its lock (${who}); not signalled`, {
+    code: 'ERR_NOT_LOCK_HOLDER',
+    hint: 'status shows the same; if the holder is your daemon, signal it yourself',
+  });
 }

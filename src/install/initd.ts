@@ -13,6 +13,7 @@ export function shWord(value: string): string {
 
 export function renderInitScript(o: InstallInput): string {
   const words = [
+    '--', // node's: our --env-file must not be taken for node's own
     '"$TASKDAEMON"',
     'start',
     shWord(o.entry),
@@ -125,7 +126,7 @@ reload|force-reload)
 status)
 	# The pidfile's lock, not its pid, says whether it runs: 0 running, 1 dead, 3 stopped, 4 unknown.
 	installed || exit 4
-	"$NODE" "$TASKDAEMON" status "$NAME" --pidfile "$PIDFILE"
+	"$NODE" -- "$TASKDAEMON" status "$NAME" --pidfile "$PIDFILE"
 	;;
 *)
 	echo "Usage: /etc/init.d/$NAME {start|stop|restart|reload|force-reload|status}" >&2

@@ -60,6 +60,9 @@ function seconds(ms: number): string {
 // Options that have no field of their own in InstallInput, as CLI flags.
 function extraFlagsOf(o: ResolvedOptions): string[] {
   const flags: string[] = [];
+  for (const f of o.envFiles) flags.push('--env-file', f);
+  for (const n of o.passEnv) flags.push('--pass-env', n);
+  if (o.inheritEnv) flags.push('--inherit-env');
   if (o.logFormat !== 'text') flags.push('--log-format', o.logFormat);
   if (o.watchConfig) flags.push('--watch-config', o.watchConfig);
   for (const l of o.rlimits) {

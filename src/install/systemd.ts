@@ -100,8 +100,8 @@ export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
 
   const argv =
     kind === 'forking'
-      ? [o.node, o.bin, 'start', o.entry, '--name', o.name, '--pidfile', o.pidfile]
-      : [o.node, o.bin, 'run', o.entry, '--name', o.name, '--no-pidfile'];
+      ? [o.node, '--', o.bin, 'start', o.entry, '--name', o.name, '--pidfile', o.pidfile]
+      : [o.node, '--', o.bin, 'run', o.entry, '--name', o.name, '--no-pidfile'];
   argv.push(...optionFlags(o, mode));
   if (o.args.length) argv.push('--', ...o.args);
 

@@ -1,9 +1,11 @@
 // What the control socket answers (DESIGN.md §4): ping, status, health,
-// reload, shutdown, version; awaitReload serves `taskdaemon reload`, which
-// sends SIGHUP and then waits for that reload's result.
+// reload, shutdown, version. `state` is the cheap one (no health hook, no
+// measurement): `taskdaemon reload` reads the generation with it, sends
+// SIGHUP, then waits with awaitReload; `start --oknodo` waits with awaitReady.
 import { RPC, RpcError, type Method } from '../control/rpc-server';
 import { packageVersion } from '../version';
-import type { Lifecycle } from './lifecycle';
+import type { ReloadResult } from './define';
+import type { ControlSurface } from './control-surface';
 
 function numberParam(params: unknown, key: string, dflt?: number): number {
   const v = (params as { [k: string]: unknown })[key];
@@ -12,22 +14,29 @@ function numberParam(params: unknown, key: string, dflt?: number): number {
   return v;
 }
 
-export function controlMethods(life: Lifecycle): { [name: string]: Method } {
+async function awaitResult(life: ControlSurface, after: number, timeoutMs: number): Promise<ReloadResult> {
+  const result = await life.awaitReload(after, timeoutMs);
+  if (!result) throw new RpcError(RPC.INTERNAL_ERROR, `no reload finished within ${timeoutMs} ms`);
+  return result;
+}
+
+export function controlMethods(life: ControlSurface): { [name: string]: Method } {
   return {
     ping: () => 'pong',
     version: () => ({ version: packageVersion(), node: process.version, pid: process.pid }),
     status: async () => ({ ...(await life.status()), health: await life.health() }),
     health: async () => ({ ...(await life.health()), phase: life.phase }),
-    reload: async () => {
-      const before = life.ctx.generation;
-      await life.requestReload('control socket');
-      return life.ctx.generation > before ? life.ctx.lastReload : { deferred: true, phase: life.phase };
+    // `restart NAME` starts the new daemon exactly as this one was started (0600 socket: the starter's eyes only).
+    startOptions: () => life.startOptions,
+    state: () => ({ phase: life.phase, generation: life.generation, reloading: life.reloadInProgress, pid: process.pid }),
+    awaitReady: async (params) => ({ phase: await life.awaitReady(numberParam(params, 'timeoutMs', 60_000)), pid: process.pid }),
+    // The same result `taskdaemon reload` waits for; one requested during start-up runs right after readiness.
+    reload: async (params) => {
+      const before = life.generation;
+      void life.requestReload('control socket');
+      return awaitResult(life, before, numberParam(params, 'timeoutMs', 60_000));
     },
-    awaitReload: async (params) => {
-      const result = await life.awaitReload(numberParam(params, 'after'), numberParam(params, 'timeoutMs', 60_000));
-      if (!result) throw new RpcError(RPC.INTERNAL_ERROR, 'no reload finished in time');
-      return result;
-    },
+    awaitReload: (params) => awaitResult(life, numberParam(params, 'after'), numberParam(params, 'timeoutMs', 60_000)),
     shutdown: () => {
       // Answer first: the caller learns the request was taken before we go.
       setImmediate(() => void life.shutdown('control socket'));

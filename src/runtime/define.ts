@@ -69,8 +69,12 @@ export interface DaemonDefinition<Config = unknown> {
 const BRAND = Symbol.for('taskdaemon.daemon');
 const RUNTIME = Symbol.for('taskdaemon.runtime');
 
+// An interface, not a type alias: declaration files of user code that exports a
+// defineDaemon() result then name it instead of spelling out the private symbol.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type BrandedDefinition = DaemonDefinition<any> & { readonly [BRAND]: true };
+export interface BrandedDefinition extends DaemonDefinition<any> {
+  readonly [BRAND]: true;
+}
 
 /** Declare a daemon: `export default defineDaemon({ init, run, shutdown })`. */
 export function defineDaemon<Config = unknown, T extends DaemonDefinition<Config> = DaemonDefinition<Config>>(def: T & DaemonDefinition<Config>): T & BrandedDefinition {

@@ -2,9 +2,10 @@
 // GET /health -> 200 or 503 with the health hook's JSON; GET /ready -> 200
 // once ready, 503 while starting, reloading or stopping. Bound to 127.0.0.1
 // unless told otherwise; it never keeps the daemon alive on its own.
-import type { Lifecycle } from './lifecycle';
+import type { ControlSurface } from './control-surface';
+import type { Logger } from './logger';
 
-export async function startHealthServer(life: Lifecycle, port: number, host: string): Promise<void> {
+export async function startHealthServer(life: ControlSurface, port: number, host: string, log: Logger): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('node:http') as typeof import('node:http');
   const server = http.createServer((req, res) => {
@@ -31,5 +32,5 @@ export async function startHealthServer(life: Lifecycle, port: number, host: str
     });
   });
   server.unref();
-  life.log.info('health-http', `http://${host}:${port}/health`);
+  log.info('health-http', `http://${host}:${port}/health`);
 }

@@ -3,7 +3,7 @@
 // process.stdout, the lifecycle log) lands in the new file and no line is lost
 // or split. If the open fails, the old file stays in use and a warning says why.
 import * as fs from 'node:fs';
-import { check } from '../errors';
+import { systemError } from '../errors';
 import { openLog } from '../logfile';
 import { native } from '../native';
 import type { Logger } from './logger';
@@ -24,13 +24,18 @@ export function reopenLogs(stdout: string | null, stderr: string | null, log: Lo
       log.warn('log-reopen-failed', `${file}: ${(err as Error).message}; still writing to the old file`);
       continue;
     }
-    try {
-      for (const target of fds) check(n.dup2(fd, target), 'dup2', file);
-    } catch (err) {
-      log.warn('log-reopen-failed', `${file}: ${(err as Error).message}`);
-    } finally {
-      fs.closeSync(fd);
+    // Stop at the first fd that cannot switch (it keeps the old file) and say
+    // so: a "reopened" line after a failure would be a lie.
+    let failure: string | null = null;
+    for (const target of fds) {
+      const rc = n.dup2(fd, target);
+      if (rc < 0) {
+        failure = `fd ${target} keeps the old file: ${systemError(rc, 'dup2').message}`;
+        break;
+      }
     }
-    log.info('log-reopened', file);
+    fs.closeSync(fd);
+    if (failure) log.warn('log-reopen-failed', `${file}: ${failure}`);
+    else log.info('log-reopened', file);
   }
 }

@@ -1,24 +1,21 @@
-// The one environment variable through which `start` tells the exec'd boot
-// module what it inherited. Boot reads it and deletes it at once, so the
-// user's program and its children never see it.
+// How `start` tells the exec'd boot module what it inherited. The options
+// travel in a pipe, not in the environment: /proc/PID/environ keeps
+// the exec-time environment for the daemon's whole life, and the options may
+// hold values given with --env. The one variable left names that fd; boot
+// reads the options, closes the fd and deletes the variable at once, so the
+// user's program and its children never see either.
+import type { ResolvedOptions } from '../options';
+
 export const BOOT_ENV = '__TASKDAEMON_BOOT';
 
 export interface BootMarker {
-  v: 1;
-  name: string;
-  /** Write end of the readiness pipe, or -1 in the foreground. */
+  v: 2;
+  /** Write end of the readiness pipe. */
   readyFd: number;
-  /** The locked pidfile's fd, or -1 without a pidfile. */
+  /** The locked pidfile's fd. */
   lockFd: number;
-  pidfile: string | null;
-  graceMs: number;
-  logFormat: 'text' | 'json';
-  stateFile: string | null;
-  watchConfig: string | null;
-  stdout: string;
-  stderr: string;
   /** Listening control socket (DESIGN.md §4), or -1; its path follows from the pidfile. */
   controlFd: number;
-  healthPort: number | null;
-  healthHost: string;
+  /** Everything `start` resolved: the same object `run` uses in the foreground. */
+  options: ResolvedOptions;
 }

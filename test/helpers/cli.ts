@@ -34,7 +34,8 @@ export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
 
 /** The CLI while it runs: its pid at once (to signal it), its result later. */
 export function tdRunning(args: string[], o: CliOptions = {}): { pid: number; done: Promise<CliResult> } {
-  const argv = [...(o.wrap ?? []), o.node ?? process.execPath, o.bin ?? BIN, ...args];
+  // '--' as the shebang has it: node must not read our --env-file as its own.
+  const argv = [...(o.wrap ?? []), o.node ?? process.execPath, '--', o.bin ?? BIN, ...args];
   const opts: SpawnOptions = {
     cwd: o.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...o.env },

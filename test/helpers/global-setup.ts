@@ -1,5 +1,5 @@
-// Before any test file: build the CLI the tests run (TypeScript and the
-// compiled config validator), and make sure nobody can read a copy of it.
+// Before any test file: build the CLI the tests run (TypeScript, the
+// compiled config validator and the man page), and make sure nobody can read a copy of it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -46,6 +46,13 @@ function readableInstall(): { install: { root: string; bin: string; fixtures: st
   for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'prebuilds', 'test/fixtures', ...runtimeModules()]) {
     if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
   }
+  // npm run test:asan names another build of the addon (src/native.ts): the copy holds it too.
+  if (process.env.TD_TEST_ADDON) {
+    const addon = path.join(copy, 'build', 'test-addon', 'taskdaemon.node');
+    fs.mkdirSync(path.dirname(addon), { recursive: true });
+    fs.copyFileSync(process.env.TD_TEST_ADDON, addon);
+    process.env.TD_TEST_ADDON = addon;
+  }
   return { install: { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures'), node }, made };
 }
 
@@ -55,6 +62,7 @@ export default function setup(): () => void {
   };
   run([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   run([path.join(ROOT, 'scripts', 'compile-schema.js')]);
+  run([path.join(ROOT, 'scripts', 'man.js')]);
   const { install, made } = readableInstall();
   // Test workers are forked after this and inherit it.
   process.env.TD_TEST_READABLE = JSON.stringify(install);

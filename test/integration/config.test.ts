@@ -101,6 +101,7 @@ describe('config: precedence and commands', () => {
   it('relative paths in the file are relative to the file', async () => {
     sb = sandbox();
     fs.copyFileSync(PROBE, path.join(sb.dir, 'app.js'));
+    fs.mkdirSync(path.join(sb.dir, 'run'));
     const cfg = toml(sb, `entry = "app.js"\nname = "${sb.name}"\npidfile = "run/x.pid"\n`);
     const r = await td(['config', 'show', '--config', cfg, '--json'], { cwd: '/' });
     const c = JSON.parse(r.stdout);

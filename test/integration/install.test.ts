@@ -102,7 +102,7 @@ describe('install systemd', () => {
     expect(unit).toContain('PIDFile=/run/taskdaemon/http-server.pid');
     const execStart = unit.find((l) => l.startsWith('ExecStart='));
     expect(execStart).toBe(
-      `ExecStart=${process.execPath} ${BIN} start ${EXAMPLE} --name http-server --pidfile /run/taskdaemon/http-server.pid ` +
+      `ExecStart=${process.execPath} -- ${BIN} start ${EXAMPLE} --name http-server --pidfile /run/taskdaemon/http-server.pid ` +
         '--user nobody --umask 027 --env "GREETING=hello world $$HOME 100%%" -- --port 8080 "two words" "50%%" "$$HOME" ";"',
     );
     expect(unit).toContain('ExecReload=/bin/kill -HUP $MAINPID');
@@ -124,7 +124,7 @@ describe('install systemd', () => {
     expect(verify(r.stdout, 'http-server.service')).toEqual({ status: 0, stdout: '', stderr: '' });
     // What systemd will exec, word for word.
     expect(parsedExecStart(r.stdout, 'http-server.service')).toEqual(
-      [process.execPath, BIN, 'start', EXAMPLE, '--name', 'http-server', '--pidfile', '/run/taskdaemon/http-server.pid', ...OPTIONS, '--', ...ARGS].map(
+      [process.execPath, '--', BIN, 'start', EXAMPLE, '--name', 'http-server', '--pidfile', '/run/taskdaemon/http-server.pid', ...OPTIONS, '--', ...ARGS].map(
         escapedForExec,
       ),
     );
@@ -147,7 +147,7 @@ describe('install systemd', () => {
     expect(unit).toContain('ReadWritePaths=/var/lib/taskdaemon/http-server');
     expect(verify(r.stdout, 'http-server.service')).toEqual({ status: 0, stdout: '', stderr: '' });
     expect(parsedExecStart(r.stdout, 'http-server.service')).toEqual(
-      [process.execPath, BIN, 'run', EXAMPLE, '--name', 'http-server', '--no-pidfile', ...OPTIONS, '--nofile', '4096', '--', ...ARGS].map(escapedForExec),
+      [process.execPath, '--', BIN, 'run', EXAMPLE, '--name', 'http-server', '--no-pidfile', ...OPTIONS, '--nofile', '4096', '--', ...ARGS].map(escapedForExec),
     );
 
     // The default watchdog is 30s; 0 turns it off.
@@ -254,11 +254,11 @@ describe('install: errors and --output', () => {
     const r = await td(['install', 'upstart', EXAMPLE]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(lines(r.stderr)[0]).toBe("taskdaemon: unknown service kind 'upstart': expected systemd or initd");
+    expect(lines(r.stderr)[0]).toBe("taskdaemon: unknown service kind 'upstart': expected systemd, initd or logrotate");
     expect(r.stderr).toContain('usage: taskdaemon install systemd|initd');
     const none = await td(['install']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('systemd or initd');
+    expect(none.stderr).toContain('systemd, initd or logrotate');
   });
 
   it('a missing entry is exit 2, an entry that does not exist exit 5', async () => {

@@ -170,9 +170,9 @@ describe('shutdown', () => {
     sb = sandbox();
     const file = writeConfig(sb, { version: 1 });
     const starting = td(['start', APP, ...sb.flags, '--', sb.tag, `--config=${file}`, '--init-delay=1000']);
-    await waitFor(() => sb.readPid() !== null, 5_000, 'the daemon to exist');
+    // Its runtime logs 'starting' once its signal handlers are in place: from then on SIGTERM is its to handle.
+    await waitFor(() => sb.readPid() !== null && / starting /.test(sb.readLog()), 10_000, 'the daemon runtime to start');
     const pid = sb.readPid()!;
-    await new Promise((r) => setTimeout(r, 200));
     process.kill(pid, 'SIGTERM');
     const r = await starting;
     expect(r.code).toBe(1);

@@ -135,7 +135,7 @@ describe('plain scripts', () => {
     fs.writeFileSync(entry, `console.error('giving up'); process.exit(3);\n`);
     const r = await td(['start', entry, ...sb.flags, '--', sb.tag]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('daemon exited before it was ready');
+    expect(r.stderr).toContain('daemon exited with code 3 before it was ready');
     expect(r.stderr).toContain('giving up');
     expect(fs.existsSync(sb.pidfile)).toBe(false);
   });

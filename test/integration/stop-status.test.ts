@@ -118,8 +118,12 @@ describe('stop', () => {
     await waitFor(() => !flockFree(sb.pidfile), 5_000, 'flock(1) to take the lock');
     const r = await td(['stop', '--pidfile', sb.pidfile, '--name', sb.name]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`pid ${victim.pid} named in ${sb.pidfile} does not hold the pidfile; not signalled`);
+    // It names the true holders (flock(1) and its child share the lock), and status says the same.
+    expect(r.stderr).toContain(`pid ${victim.pid} named in ${sb.pidfile} does not hold its lock (it is held by pid ${holder.pid}, `);
     expect(alive(victim.pid!)).toBe(true);
+    const st = await td(['status', '--pidfile', sb.pidfile, '--name', sb.name, '--json']);
+    expect(st.code).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ state: 'running', pid: null, namedPid: victim.pid });
   });
 });
 

@@ -1,13 +1,15 @@
-// taskdaemon install systemd|initd: render a service file for the daemon, to
-// stdout or atomically to --output.
+// taskdaemon install systemd|initd|logrotate: render a service file (or the
+// log rotation snippet) for the daemon, to stdout or atomically to --output.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
-import { parseDuration, resolveOptions, type DaemonOptions, type ResolvedOptions } from '../../options';
+import { parseDuration, resolveOptions, type DaemonOptions } from '../../options';
 import { installInputFrom, withSystemPaths } from '../../install/input';
 import { renderInitScript } from '../../install/initd';
 import { renderSystemdUnit, type UnitType } from '../../install/systemd';
+import { renderLogrotate } from '../../install/logrotate';
+import { logrotateInputFrom } from '../../install/logrotate-input';
 import { out } from '../output';
 import { mergeConfig } from '../../config/load';
 import { daemonOptionsFromFlags, loadLayers, type DaemonFlags } from '../shared';
@@ -19,7 +21,7 @@ export interface InstallFlags extends DaemonFlags {
   force?: boolean;
 }
 
-const USAGE = 'usage: taskdaemon install systemd|initd <entry> [options] [-- args...]';
+const USAGE = 'usage: taskdaemon install systemd|initd <entry> [options] [-- args...]\n       taskdaemon install logrotate <name> [options]';
 
 function invalid(message: string, hint?: string): TaskdaemonError {
   return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', ...(hint ? { hint } : {}) });
@@ -32,16 +34,6 @@ function watchdogSeconds(value: string | undefined): number | undefined {
 }
 
 // Rendering a unit with --user needs no root: the names are checked, the ids are not used.
-function resolveForService(o: DaemonOptions): ResolvedOptions {
-  try {
-    return resolveOptions(o);
-  } catch (e) {
-    if (!(e instanceof TaskdaemonError && e.code === 'ERR_NEEDS_ROOT')) throw e;
-    const { user: _user, group: _group, ...rest } = o;
-    return resolveOptions(rest);
-  }
-}
-
 // --force replaces a file, never a device, FIFO, socket or directory: renaming
 // over /dev/null as root would leave every writer of /dev/null a regular file.
 function refuseSpecialFile(file: string): void {
@@ -86,15 +78,16 @@ function writeAtomically(file: string, text: string, mode: number, force: boolea
 }
 
 export async function installCommand(kind: string | undefined, entry: string | undefined, args: string[], f: InstallFlags): Promise<number> {
+  if (kind === 'logrotate') return installLogrotate(entry, args, f);
   if (kind !== 'systemd' && kind !== 'initd') {
-    throw invalid(kind ? `unknown service kind '${kind}': expected systemd or initd` : 'which kind of service file? systemd or initd', USAGE);
+    throw invalid(kind ? `unknown service kind '${kind}': expected systemd, initd or logrotate` : 'which kind of file? systemd, initd or logrotate', USAGE);
   }
   const type = f.type ?? 'forking';
   if (type !== 'forking' && type !== 'notify') throw invalid(`invalid --type '${String(type)}': expected forking or notify`);
   // The unit captures the effective configuration (file < environment < flags) as explicit flags.
   const layers = loadLayers(f.config);
   const flags = mergeConfig(layers.file, layers.env, daemonOptionsFromFlags(entry, args, f)) as DaemonOptions;
-  const o = resolveForService(withSystemPaths(flags));
+  const o = resolveOptions(withSystemPaths(flags), { service: true });
   const input = installInputFrom(o, { ...(flags.user && { user: flags.user }), ...(flags.group && { group: flags.group }) });
   let text: string;
   if (kind === 'systemd') {
@@ -104,13 +97,26 @@ export async function installCommand(kind: string | undefined, entry: string | u
   } else {
     text = renderInitScript(input);
   }
+  return emit(text, kind === 'initd' ? 0o755 : 0o644, f);
+}
+
+function emit(text: string, mode: number, f: InstallFlags): number {
   if (!f.output) {
     fs.writeSync(1, text);
     return EXIT.OK;
   }
   const file = path.resolve(f.output);
-  const mode = kind === 'initd' ? 0o755 : 0o644;
   writeAtomically(file, text, mode, f.force === true);
   out(`wrote ${file}`);
   return EXIT.OK;
+}
+
+// install logrotate NAME: the positional is the daemon's name; its logs,
+// pidfile and user come from the flags, environment and config like `start`'s.
+function installLogrotate(nameArg: string | undefined, args: string[], f: InstallFlags): number {
+  if (args.length) throw invalid(`install logrotate takes no program arguments: '${args.join(' ')}'`, USAGE);
+  const layers = loadLayers(f.config);
+  const merged = mergeConfig(layers.file, layers.env, daemonOptionsFromFlags(undefined, [], f));
+  // logrotate reads /etc/logrotate.d files only when no one but root can write them: 0644.
+  return emit(renderLogrotate(logrotateInputFrom(f.name ?? nameArg, merged)), 0o644, f);
 }

@@ -1,8 +1,15 @@
 // taskdaemon restart: stop (if running), then start with the same options.
-import { stopDaemon } from '../../control/stop-status';
-import { parseDuration } from '../../options';
-import { out } from '../output';
-import { resolveDaemon } from '../shared';
+// `restart ENTRY` (or a config file naming the entry) resolves the options
+// anew; `restart NAME` asks the running daemon what it was started with.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { controlSocketPath, rpcCall } from '../../control/rpc-client';
+import { daemonStatus, stopDaemon } from '../../control/stop-status';
+import { TaskdaemonError } from '../../errors';
+import type { ResolvedOptions } from '../../options';
+import { defaultPidfile, validateName } from '../../paths';
+import { err, out } from '../output';
+import { loadLayersLeniently, resolveDaemon, stopPlan, type Resolved } from '../shared';
 import { startResolved, type StartFlags } from './start';
 
 export interface RestartFlags extends StartFlags {
@@ -10,12 +17,40 @@ export interface RestartFlags extends StartFlags {
   retry?: string;
 }
 
+// `restart api`: no such file, but a daemon name.
+function isName(arg: string | undefined, f: RestartFlags): arg is string {
+  if (!arg || fs.existsSync(path.resolve(arg))) return false;
+  if (f.config || process.env.TASKDAEMON_CONFIG || fs.existsSync('taskdaemon.toml')) return false;
+  return /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(arg);
+}
+
+async function runningOptions(name: string, f: RestartFlags): Promise<Resolved> {
+  const pidfile = f.pidfile ? path.resolve(f.pidfile) : defaultPidfile(validateName(name));
+  const s = daemonStatus(pidfile);
+  if (s.state !== 'running') {
+    throw new TaskdaemonError(`${name} is not running, and without its entry it cannot be started`, {
+      code: 'ERR_NOT_RUNNING',
+      hint: `give the entry: taskdaemon restart path/to/app.js --name ${name}`,
+    });
+  }
+  const options = await rpcCall<ResolvedOptions | null>(controlSocketPath(pidfile), 'startOptions', {}, 5_000).catch(() => null);
+  if (!options || typeof options !== 'object' || typeof options.entry !== 'string') {
+    throw new TaskdaemonError(`${name} (pid ${s.pid}) cannot tell how it was started (no answer on its control socket)`, {
+      code: 'ERR_NO_START_OPTIONS',
+      hint: `give the entry: taskdaemon restart path/to/app.js --name ${name}`,
+    });
+  }
+  return { options, merged: {}, layers: loadLayersLeniently(undefined) };
+}
+
 export async function restartCommand(entry: string | undefined, args: string[], f: RestartFlags): Promise<number> {
-  const resolved = resolveDaemon(entry, args, f);
+  const byName = isName(entry, f);
+  if (byName && (args.length || f.user || f.env || f.chdir)) {
+    err(`taskdaemon: warning: restart ${entry} reuses the options ${entry} was started with; give the entry to change them`);
+  }
+  const resolved = byName ? await runningOptions(entry, f) : resolveDaemon(entry, args, f);
   const { options: o, merged } = resolved;
-  const retry = f.retry ?? (f.timeout === undefined ? merged.retry : undefined);
-  const timeoutMs = parseDuration(f.timeout ?? merged.stopTimeout ?? 30, '--timeout');
-  const r = await stopDaemon({ pidfile: o.pidfile!, timeoutMs, ...(retry && { retry }) });
+  const r = await stopDaemon({ pidfile: o.pidfile!, ...stopPlan(f, merged) });
   if (r.state === 'stopped' && !f.json) out(`stopped ${o.name} (pid ${r.pid})`);
   return startResolved(resolved, f);
 }

@@ -2,11 +2,10 @@
 import { runForeground } from '../../foreground';
 import { resolveDaemon, type DaemonFlags } from '../shared';
 
-// Resolves only when the daemon is up; the lifecycle exits the process itself.
-export async function runCommand(entry: string | undefined, args: string[], f: DaemonFlags): Promise<null> {
+// Resolves with the daemon's exit code once it has stopped.
+export async function runCommand(entry: string | undefined, args: string[], f: DaemonFlags): Promise<number> {
   // In the foreground stdout and stderr stay where they are unless asked.
   const { options: o, merged } = resolveDaemon(entry, args, f);
   const { stdout, stderr } = merged;
-  await runForeground(o, { ...(stdout && { stdout }), ...(stderr && { stderr }) });
-  return null;
+  return runForeground(o, { ...(stdout && { stdout }), ...(stderr && { stderr }) });
 }

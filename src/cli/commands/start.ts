@@ -1,7 +1,7 @@
 // taskdaemon start: daemonize the entry and wait until it is ready.
-import { startDaemon } from '../../daemonize';
+import { startDaemon, type StartResult } from '../../daemonize';
+import { ensureRunning } from '../../control/ensure-running';
 import { EXIT } from '../../exit-codes';
-import { AlreadyRunningError } from '../../pidfile';
 import { json, out } from '../output';
 import { resolveDaemon, type DaemonFlags, type Resolved } from '../shared';
 
@@ -15,6 +15,12 @@ export async function startCommand(entry: string | undefined, args: string[], f:
   return startResolved(resolveDaemon(entry, args, f), f);
 }
 
+function printStarted(r: StartResult, f: StartFlags): number {
+  if (f.json) json({ name: r.name, state: 'running', pid: r.pid, pidfile: r.pidfile, stdout: r.stdout, stderr: r.stderr, started: true });
+  else out(`started ${r.name} (pid ${r.pid})`);
+  return EXIT.OK;
+}
+
 // The start itself, from options already resolved (restart resolves once for both halves).
 export async function startResolved({ options: o, merged }: Resolved, f: StartFlags): Promise<number> {
   const oknodo = f.oknodo ?? merged.oknodo ?? false;
@@ -24,17 +30,17 @@ export async function startResolved({ options: o, merged }: Resolved, f: StartFl
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signals) process.on(sig, onSignal);
   try {
-    const r = await startDaemon(o, { signal: interrupt.signal });
-    if (f.json) json({ name: r.name, state: 'running', pid: r.pid, pidfile: r.pidfile, stdout: r.stdout, stderr: r.stderr });
-    else out(`started ${r.name} (pid ${r.pid})`);
-    return EXIT.OK;
-  } catch (e) {
-    if (e instanceof AlreadyRunningError && oknodo) {
-      if (f.json) json({ name: o.name, state: 'running', pid: e.pid, pidfile: o.pidfile });
-      else out(`${o.name} is already running${e.pid ? ` (pid ${e.pid})` : ''}`);
-      return EXIT.OK;
+    if (oknodo) {
+      // Already running counts only once it is ready: wait for a start in progress (auto-start by many callers).
+      const e = await ensureRunning(o, { signal: interrupt.signal });
+      if (!e.started) {
+        if (f.json) json({ name: o.name, state: 'running', pid: e.pid, pidfile: o.pidfile, started: false });
+        else out(`${o.name} is already running${e.pid ? ` (pid ${e.pid})` : ''}`);
+        return EXIT.OK;
+      }
+      return printStarted(e.result, f);
     }
-    throw e;
+    return printStarted(await startDaemon(o, { signal: interrupt.signal }), f);
   } finally {
     for (const sig of signals) process.off(sig, onSignal);
   }

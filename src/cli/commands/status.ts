@@ -2,7 +2,9 @@
 // daemon's own report over its control socket when it can be reached.
 import { controlSocketPath, rpcCall } from '../../control/rpc-client';
 import { daemonStatus, type DaemonStatus } from '../../control/stop-status';
+import * as fs from 'node:fs';
 import { STATUS_EXIT } from '../../exit-codes';
+import { isStopped } from '../../proc-state';
 import type { StatusReport } from '../../runtime/status-report';
 import { packageVersion } from '../../version';
 import { color, err, json, out } from '../output';
@@ -21,6 +23,13 @@ function duration(ms: number): string {
   return shown.length ? shown.map(([n, u]) => `${n}${u}`).join(' ') : '0s';
 }
 
+function runningDetail(s: Extract<DaemonStatus, { state: 'running' }>): string {
+  if (s.namedPid === undefined) return ` (pid ${s.pid})`;
+  const holder = s.pid ? `pid ${s.pid} holds the lock` : 'its lock is held';
+  if (s.namedPid === null) return ` (starting: ${holder}, the pidfile names no pid yet)`;
+  return ` (${holder}; the pidfile names pid ${s.namedPid}, which does not)`;
+}
+
 export async function statusCommand(nameArg: string | undefined, f: StatusFlags): Promise<number> {
   const { name, pidfile } = targetPidfile(nameArg, f);
   let s: DaemonStatus;
@@ -32,15 +41,29 @@ export async function statusCommand(nameArg: string | undefined, f: StatusFlags)
     return STATUS_EXIT.UNKNOWN;
   }
   let report: Report | null = null;
-  if (s.state === 'running') {
+  let socketProblem: string | null = null;
+  // A stopped process answers nothing until SIGCONT: say so at once instead of waiting for a timeout.
+  const stopped = s.state === 'running' && s.pid !== null && isStopped(s.pid);
+  if (s.state === 'running' && !stopped) {
     // The pidfile's lock decides; the socket only adds detail (it may be root's, or absent under `run --no-pidfile`).
-    report = await rpcCall<Report>(controlSocketPath(pidfile), 'status', {}, 3_000).catch(() => null);
+    const sock = controlSocketPath(pidfile);
+    if (fs.existsSync(sock)) {
+      report = await rpcCall<Report>(sock, 'status', {}, 3_000).catch((e: unknown) => {
+        socketProblem = e instanceof Error ? e.message : String(e);
+        return null;
+      });
+      if (report && (typeof report !== 'object' || typeof report.phase !== 'string')) {
+        socketProblem = `the control socket ${sock} answered 'status' with an unexpected report`;
+        report = null;
+      }
+    }
   }
   const mismatch = report && report.version !== packageVersion();
   if (f.json) {
-    json({ name, ...s, cliVersion: packageVersion(), ...(report && { daemon: report }) });
+    json({ name, ...s, ...(stopped && { stopped: true }), cliVersion: packageVersion(), ...(report && { daemon: report }), ...(socketProblem && { controlError: socketProblem }) });
   } else if (s.state === 'running') {
-    out(`${name} is ${color(1, 32, 'running')}${s.pid ? ` (pid ${s.pid})` : ' (starting)'}`);
+    out(`${name} is ${color(1, 32, 'running')}${runningDetail(s)}`);
+    if (stopped) out(`  but stopped by a signal (SIGSTOP or SIGTSTP): it runs no code until it gets SIGCONT`);
     if (report) {
       const last = report.lastReload ? `, last ${report.lastReload.ok ? 'applied' : `rejected: ${report.lastReload.error}`}` : '';
       out(`  phase ${report.phase}, up ${duration(report.uptimeMs)}, ${report.inFlight} in flight, health ${report.health.ok ? 'ok' : color(1, 31, 'failing')}`);
@@ -53,6 +76,7 @@ export async function statusCommand(nameArg: string | undefined, f: StatusFlags)
   } else {
     out(`${name} is not running`);
   }
+  if (socketProblem && !f.json) err(`taskdaemon: warning: no report from ${name}: ${socketProblem}`);
   if (mismatch) err(`taskdaemon: warning: ${name} runs taskdaemon ${report!.version}, this CLI is ${packageVersion()}; restart it to upgrade`);
   return s.state === 'running' ? STATUS_EXIT.RUNNING : s.state === 'dead' ? STATUS_EXIT.DEAD_WITH_PIDFILE : STATUS_EXIT.NOT_RUNNING;
 }

@@ -1,9 +1,8 @@
 // taskdaemon stop: SIGTERM the lock holder, wait, then SIGKILL.
 import { stopDaemon } from '../../control/stop-status';
 import { EXIT } from '../../exit-codes';
-import { parseDuration } from '../../options';
 import { err, json, out } from '../output';
-import { targetPidfile, type TargetOptions } from '../shared';
+import { stopPlan, targetPidfile, type TargetOptions } from '../shared';
 
 export interface StopFlags extends TargetOptions {
   timeout?: string;
@@ -14,11 +13,9 @@ export interface StopFlags extends TargetOptions {
 
 export async function stopCommand(nameArg: string | undefined, f: StopFlags): Promise<number> {
   const { name, pidfile, merged } = targetPidfile(nameArg, f);
-  // --retry wins over --timeout; flags over the config file and environment.
-  const retry = f.retry ?? (f.timeout === undefined ? merged.retry : undefined);
-  const timeoutMs = parseDuration(f.timeout ?? merged.stopTimeout ?? 30, '--timeout');
+  const plan = stopPlan(f, merged);
   const oknodo = f.oknodo ?? merged.oknodo ?? false;
-  const r = await stopDaemon({ pidfile, timeoutMs, ...(retry && { retry }) });
+  const r = await stopDaemon({ pidfile, ...plan });
   if (r.state === 'stopped') {
     if (f.json) json({ name, state: 'stopped', pid: r.pid, how: r.how });
     else out(`stopped ${name} (pid ${r.pid}${r.how === 'killed' ? ', killed after timeout' : ''})`);
