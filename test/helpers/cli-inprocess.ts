@@ -31,7 +31,7 @@ const RESOLVES = new Set(['start', 'restart', 'run']);
 
 // Errors the CLI turns into one clear line: its own, and system errors (ENOENT, EACCES, ...).
 function crashOf(e: unknown, errors: typeof Errors): string | null {
-  if (e instanceof errors.TaskdaemonError) return e.message.includes('\n') ? `multi-line message: ${e.message}` : null;
+  if (e instanceof errors.TaskdaemonError) return null; // main.ts prints its message on one line (oneLine)
   const err = e as { code?: unknown; syscall?: unknown; message?: unknown; stack?: unknown };
   if (typeof err?.code === 'string' && /^E[A-Z0-9]+$/.test(err.code) && typeof err.syscall === 'string') return null;
   return String(err?.stack ?? err?.message ?? e);

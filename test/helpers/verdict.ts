@@ -8,8 +8,9 @@ export const DOCUMENTED_CODES = [0, 1, 2, 3, 4, 5, 6, 7];
 // "    at fn (file.js:1:2)", "    at node:internal/...", "    at file.js:1:2"
 const STACK_LINE = /^\s+at (?:.+ \()?(?:node:|file:|\/|<anonymous>).*\)?$/m;
 
+// (A caret under a line of a config file is the TOML parser's pointer, not a stack.)
 export function hasStackTrace(text: string): boolean {
-  return STACK_LINE.test(text) || /\n\s*\^\s*\n/.test(text) || /Node\.js v\d+/.test(text);
+  return STACK_LINE.test(text) || /^Node\.js v\d+/m.test(text);
 }
 
 /** Why this result breaks the contract, or null when it keeps it. */

@@ -141,6 +141,18 @@ describe('fuzzing', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a value holding a newline or a terminal escape is shown escaped: the error stays one line', async () => {
+    const file = path.join(sb.dir, 'newline.toml');
+    fs.writeFileSync(file, `entry = "${REFUSES}"\nchdir = "${sb.dir}/multi\\nline"\n`);
+    const r = await td(['config', 'check', '--config', file]);
+    expect(r.code).toBe(6);
+    expect(r.stderr.split('\n')[0]).toBe(`taskdaemon: ${file}: invalid --chdir '${sb.dir}/multi\\nline': not a directory`);
+    const esc = await td(['config', 'check', REFUSES, '--name', '\x1b[2Jboom']);
+    expect(esc.code).toBe(2);
+    expect(esc.stderr).not.toContain('\x1b');
+    expect(esc.stderr.split('\n')[0]).toBe("taskdaemon: invalid name '\\x1b[2Jboom'");
+  });
+
   it(`${MESSAGES} random lines on a live daemon's control socket`, { timeout: count(120_000, 3_600_000) }, async () => {
     const s = sandbox('fuzz-rpc');
     try {
