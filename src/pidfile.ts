@@ -99,10 +99,27 @@ function checkDir(file: string): void {
   }
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+// flock(LOCK_EX|LOCK_NB), telling a reader from a holder. `status` and friends
+// look at the lock by taking it shared for a few microseconds; meeting one of
+// them is no running daemon. Only when a shared lock is refused too does an
+// exclusive holder (a daemon, or a start in progress) exist. See: man 2 flock
+function lockExclusive(fd: number): number {
+  const n = native();
+  for (let i = 0; i < 100; i++) {
+    const rc = n.flock(fd, n.LOCK_EX | n.LOCK_NB);
+    if (rc !== EWOULDBLOCK) return rc;
+    if (n.flock(fd, n.LOCK_SH | n.LOCK_NB) === EWOULDBLOCK) return EWOULDBLOCK;
+    n.flock(fd, n.LOCK_UN);
+    Atomics.wait(pause, 0, 0, 1); // let the reader finish
+  }
+  return EWOULDBLOCK;
+}
+
 // Open (creating), lock exclusively without blocking, and make sure the locked
 // inode is still the one at the path (a stop may have unlinked it meanwhile).
 export function lockPidfile(file: string, opts: { create?: boolean } = {}): LockedPidfile {
-  const n = native();
   const create = opts.create ?? true;
   if (create) {
     ensureDir(path.dirname(file));
@@ -113,7 +130,7 @@ export function lockPidfile(file: string, opts: { create?: boolean } = {}): Lock
     try {
       const st = fs.fstatSync(fd);
       checkSafe(file, st);
-      const rc = n.flock(fd, n.LOCK_EX | n.LOCK_NB);
+      const rc = lockExclusive(fd);
       if (rc === EWOULDBLOCK) throw new AlreadyRunningError(file, readPidFd(fd));
       check(rc, 'flock', file);
       let now: fs.Stats | undefined;

@@ -2,10 +2,13 @@
 // daemon per round; the others exit 1 "already running" (0 with --oknodo, and
 // only once the daemon is ready); the pidfile never reads stale or empty while
 // the winner runs.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import type * as Pidfile from '../../src/pidfile';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, td, type CliResult } from '../helpers/cli';
+import { FIXTURES, ROOT, td, type CliResult } from '../helpers/cli';
 import { alive, flockFree, pidsWith, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 import { count, figure } from '../helpers/stress';
@@ -121,5 +124,44 @@ describe(`start races: ${STARTERS} concurrent starts of one name`, () => {
         `pidfile stale or empty while the winner ran ${tally.badSamples}/${tally.samples} samples; contract breaches ${tally.breaches}`,
     });
     expect(problems).toEqual([]);
+  });
+});
+
+// `status` (and stop, reload, health, start --oknodo) looks at the lock by
+// taking it shared for a few microseconds. A start that tries its exclusive
+// lock in that instant must not take the reader for a running daemon.
+const LOCKS = count(500, 20_000);
+describe('start races against readers of the lock', () => {
+  it(`a status probe holding the lock shared never makes a start say "already running" (${LOCKS} starts)`, { timeout: count(60_000, 600_000) }, async () => {
+    sb = sandbox('race-probe');
+    const load = createRequire(path.join(ROOT, 'package.json'));
+    const pidfile = load(path.join(ROOT, 'dist', 'pidfile.js')) as typeof Pidfile;
+    const file = sb.pidfile;
+    fs.writeFileSync(file, '');
+    // The real probe (dist/pidfile.js, what `status` runs), in a tight loop in another process.
+    const script = `const p = require(${JSON.stringify(path.join(ROOT, 'dist', 'pidfile.js'))}); const fs = require('fs'); let n = 0;
+      fs.writeFileSync(process.argv[1] + '.probing', ''); while (fs.existsSync(process.argv[1] + '.probing')) { p.probePidfile(process.argv[1]); n++; } console.log(n);`;
+    const prober = spawn(process.execPath, ['-e', script, file, sb.tag], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let probes = '';
+    prober.stdout.on('data', (d: Buffer) => (probes += d.toString()));
+    await waitFor(() => fs.existsSync(`${file}.probing`), 20_000, 'the prober to start');
+    let spurious = 0;
+    for (let i = 0; i < LOCKS; i++) {
+      try {
+        fs.closeSync(pidfile.lockPidfile(file).fd); // taken, then released at once: nothing runs
+      } catch (e) {
+        if (!(e instanceof pidfile.AlreadyRunningError)) throw e;
+        spurious++;
+      }
+    }
+    fs.rmSync(`${file}.probing`);
+    await new Promise((r) => prober.once('close', r));
+    figure({
+      item: '1 start races',
+      tried: `pidfile lock taken ${LOCKS} times while another process probes it (status's shared lock) in a tight loop (${probes.trim()} probes)`,
+      times: LOCKS,
+      held: `starts told "already running" though nothing ran: ${spurious}/${LOCKS}`,
+    });
+    expect(spurious).toBe(0);
   });
 });
