@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 #include "errors.h"
+#include "steps.h"
 
 namespace taskdaemon {
 
@@ -42,8 +43,8 @@ struct Spec {
   bool set_nice = false;
   int nice_value = 0;
   // Files the daemon must read after the drop (boot script, entry), each with
-  // the step name its failure reports: better than node's own error after exec.
-  std::vector<std::pair<std::string, std::string>> readable;
+  // the step its failure reports: better than node's own error after exec.
+  std::vector<std::pair<std::string, Step>> readable;
   int max_fd = 1024;      // close loop bound when close_range(2) is missing
   // Write end of a pipe to the starter only: the intermediate child puts the
   // daemon's pid there, so the starter knows it the moment daemonize returns.
@@ -76,18 +77,19 @@ void WriteAll(int fd, const char* buf, size_t n) {
 }
 
 // One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line
-// ends it). ERRNO=0 means the step succeeded where it had to fail.
-void Report(int fd, const char* step, int err) {
+// ends it). ERRNO=0 means the step succeeded where it had to fail. Steps are
+// named only from native/steps.h, the list TypeScript reads too.
+void Report(int fd, Step step, int err) {
   char buf[128];
   size_t n = Append(buf, 0, sizeof buf, "STEP=");
-  n = Append(buf, n, sizeof buf, step);
+  n = Append(buf, n, sizeof buf, StepName(step));
   n = Append(buf, n, sizeof buf, "\nERRNO=");
   n = AppendUint(buf, n, sizeof buf, static_cast<unsigned long>(err));
   n = Append(buf, n, sizeof buf, "\n\n");
   WriteAll(fd, buf, n);
 }
 
-[[noreturn]] void Fail(const Spec& s, const char* step, int err) {
+[[noreturn]] void Fail(const Spec& s, Step step, int err) {
   Report(s.ready_fd, step, err);
   _exit(127);
 }
@@ -116,7 +118,7 @@ int RawSetgroups(size_t n, const gid_t* groups) { return static_cast<int>(syscal
 void CloseRange(const Spec& s, unsigned lo, unsigned hi) {
   if (lo > hi) return;
   if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
-  if (errno != ENOSYS) Fail(s, "close_range", errno);
+  if (errno != ENOSYS) Fail(s, Step::CLOSE_RANGE, errno);
   for (unsigned fd = lo; fd <= hi && fd < static_cast<unsigned>(s.max_fd); fd++) close(static_cast<int>(fd));
 }
 
@@ -144,36 +146,36 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP: fine
 
   umask(s.umask_value);
-  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) Fail(s, "chdir", errno);
+  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) Fail(s, Step::CHDIR, errno);
 
-  if (dup2(s.stdin_fd, 0) < 0) Fail(s, "dup2", errno);
-  if (dup2(s.stdout_fd, 1) < 0) Fail(s, "dup2", errno);
-  if (dup2(s.stderr_fd, 2) < 0) Fail(s, "dup2", errno);
+  if (dup2(s.stdin_fd, 0) < 0) Fail(s, Step::DUP2, errno);
+  if (dup2(s.stdout_fd, 1) < 0) Fail(s, Step::DUP2, errno);
+  if (dup2(s.stderr_fd, 2) < 0) Fail(s, Step::DUP2, errno);
 
   // Limits and priority first: raising them needs the privilege we drop next.
   for (const auto& l : s.limits)
-    if (setrlimit(l.resource, &l.value) != 0) Fail(s, "setrlimit", errno);
-  if (s.set_nice && setpriority(PRIO_PROCESS, 0, s.nice_value) != 0) Fail(s, "setpriority", errno);
+    if (setrlimit(l.resource, &l.value) != 0) Fail(s, Step::SETRLIMIT, errno);
+  if (s.set_nice && setpriority(PRIO_PROCESS, 0, s.nice_value) != 0) Fail(s, Step::SETPRIORITY, errno);
 
   // Order matters: groups and gid need privilege, so they go before setuid.
-  if (s.set_groups && RawSetgroups(s.groups.size(), s.groups.data()) != 0) Fail(s, "setgroups", errno);
-  if (s.set_gid && RawSetgid(s.gid) != 0) Fail(s, "setgid", errno);
-  if (s.set_uid && RawSetuid(s.uid) != 0) Fail(s, "setuid", errno);
+  if (s.set_groups && RawSetgroups(s.groups.size(), s.groups.data()) != 0) Fail(s, Step::SETGROUPS, errno);
+  if (s.set_gid && RawSetgid(s.gid) != 0) Fail(s, Step::SETGID, errno);
+  if (s.set_uid && RawSetuid(s.uid) != 0) Fail(s, Step::SETUID, errno);
   // No way back: regaining root must fail once it was dropped. If it
   // succeeds (capabilities kept, e.g. SECBIT_NO_SETUID_FIXUP), the record says
   // so with ERRNO=0: "this call succeeded and must not have".
-  if (s.set_uid && s.uid != 0 && RawSetuid(0) == 0) Fail(s, "setuid(0)", 0);
-  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) == 0) Fail(s, "setgid(0)", 0);
+  if (s.set_uid && s.uid != 0 && RawSetuid(0) == 0) Fail(s, Step::SETUID_ROOT, 0);
+  if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) == 0) Fail(s, Step::SETGID_ROOT, 0);
 
   for (const auto& r : s.readable) {
     int fd = open(r.first.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) Fail(s, r.second.c_str(), errno);
+    if (fd < 0) Fail(s, r.second, errno);
     close(fd);
   }
 
   for (int fd : s.keep) {
     int fl = fcntl(fd, F_GETFD);
-    if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) Fail(s, "fcntl", errno);
+    if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) Fail(s, Step::FCNTL, errno);
   }
 
   // The pidfile is complete before the starter returns (systemd reads it at once).
@@ -181,9 +183,9 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
     char buf[24];
     size_t n = AppendUint(buf, 0, sizeof buf, static_cast<unsigned long>(getpid()));
     n = Append(buf, n, sizeof buf, "\n");
-    if (ftruncate(s.lock_fd, 0) != 0) Fail(s, "ftruncate", errno);
-    if (int err = PwriteAll(s.lock_fd, buf, n, 0)) Fail(s, "pwrite", err);
-    if (fsync(s.lock_fd) != 0) Fail(s, "fsync", errno);
+    if (ftruncate(s.lock_fd, 0) != 0) Fail(s, Step::FTRUNCATE, errno);
+    if (int err = PwriteAll(s.lock_fd, buf, n, 0)) Fail(s, Step::PWRITE, err);
+    if (fsync(s.lock_fd) != 0) Fail(s, Step::FSYNC, errno);
   }
 
   // Close every fd we did not choose to pass: nothing inherited reaches the daemon.
@@ -198,7 +200,7 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   execve(s.file.c_str(), s.argv.data(), s.envp.data());
-  Fail(s, "execve", errno);
+  Fail(s, Step::EXECVE, errno);
 }
 
 // fork(2) runs pthread_atfork handlers in the child (libuv registers one that
@@ -216,9 +218,9 @@ pid_t BareFork() {
 // tells the starter its pid. Exiting makes the daemon an orphan (reparented to
 // init or the nearest subreaper) that is not a session leader.
 [[noreturn]] void Intermediate(const Spec& s) {
-  if (setsid() < 0) { Report(s.ready_fd, "setsid", errno); _exit(1); }
+  if (setsid() < 0) { Report(s.ready_fd, Step::SETSID, errno); _exit(1); }
   pid_t pid = BareFork();
-  if (pid < 0) { Report(s.ready_fd, "fork", errno); _exit(1); }
+  if (pid < 0) { Report(s.ready_fd, Step::FORK, errno); _exit(1); }
   if (pid == 0) BecomeDaemon(s);
   WriteAll(s.pid_fd, reinterpret_cast<const char*>(&pid), sizeof pid);
   char buf[32];
@@ -247,11 +249,27 @@ void FinishVector(std::vector<std::string>& src, std::vector<char*>& dst) {
   dst.push_back(nullptr);
 }
 
+// Every step of native/steps.h with its syscall, for the lookups below.
+struct StepEntry { Step step; const char* name; const char* syscall; };
+const StepEntry kSteps[] = {
+#define TD_STEP_ENTRY(id, name, syscall) {Step::id, name, syscall},
+    TD_SETUP_STEPS(TD_STEP_ENTRY)
+#undef TD_STEP_ENTRY
+};
+
+// The open step TypeScript named for a readable file; false if the list has no such open step.
+bool OpenStepByName(const std::string& name, Step* out) {
+  for (const auto& e : kSteps)
+    if (name == e.name && std::strcmp(e.syscall, "open") == 0) { *out = e.step; return true; }
+  return false;
+}
+
 }  // namespace
 
 // daemonize(spec) -> { pid: intermediate pid, status: its exit code, daemonPid } | { errno, syscall }
 // daemonPid is 0 when the second fork failed. Any failure of the daemon's
-// setup, and its readiness, arrive on spec.readyFd.
+// setup, and its readiness, arrive on spec.readyFd. A readable file whose step
+// is not an open step of native/steps.h is refused (EINVAL) before any fork.
 static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ExpectArgs(info, 1)) return env.Undefined();
@@ -301,7 +319,9 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
     Napi::Array a = readable.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); i++) {
       Napi::Object r = a.Get(i).As<Napi::Object>();
-      s.readable.emplace_back(r.Get("path").As<Napi::String>().Utf8Value(), r.Get("step").As<Napi::String>().Utf8Value());
+      Step step;
+      if (!OpenStepByName(r.Get("step").As<Napi::String>().Utf8Value(), &step)) return Failure(env, "daemonize", EINVAL);
+      s.readable.emplace_back(r.Get("path").As<Napi::String>().Utf8Value(), step);
     }
   }
   Napi::Array keep = o.Get("keepFds").As<Napi::Array>();
@@ -355,8 +375,23 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// The step list this build was compiled with, [name, syscall] each: a test
+// holds it against generated/steps.js, so the two can never disagree unseen.
+static Napi::Array SetupSteps(Napi::Env env) {
+  Napi::Array list = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const auto& e : kSteps) {
+    Napi::Array pair = Napi::Array::New(env);
+    pair.Set(0u, Napi::String::New(env, e.name));
+    pair.Set(1u, Napi::String::New(env, e.syscall));
+    list.Set(i++, pair);
+  }
+  return list;
+}
+
 void InitSpawn(Napi::Env env, Napi::Object exports) {
   exports.Set("daemonize", Napi::Function::New(env, Daemonize, "daemonize"));
+  exports.Set("setupSteps", SetupSteps(env));
 }
 
 }  // namespace taskdaemon

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from './exit-codes';
-import { check, errnoDescription, errnoName, TaskdaemonError } from './errors';
+import { check, setupError, TaskdaemonError } from './errors';
+import type { SetupStepName } from './setup-steps';
 import { native, type DaemonizeSpec } from './native';
 import { logOwnerFor, openLog } from './logfile';
 import { prepareStateDir, removeStateDir } from './state-dir';
@@ -61,9 +62,17 @@ function logTail(file: string, from: number, maxLines = 10): string {
   }
 }
 
-// The files the daemon's user must reach, by the step that opens them.
-function stepFile(step: string, opts: ResolvedOptions): string | null {
-  return step === 'open(entry)' ? opts.entry : step === 'open(boot script)' ? bootScript() : step === 'execve' ? process.execPath : null;
+// The file a failed setup step was about, from the spec native code was given.
+function stepPath(step: string, spec: DaemonizeSpec, pidfile: string): string | undefined {
+  const paths: Partial<Record<SetupStepName, string>> = { chdir: spec.cwd, execve: spec.file, ftruncate: pidfile, pwrite: pidfile, fsync: pidfile };
+  for (const r of spec.readable ?? []) paths[r.step] = r.path;
+  return paths[step as SetupStepName];
+}
+
+// Whom the daemon runs as after the drop, in words; undefined when it does not drop.
+function daemonUser(o: ResolvedOptions): string | undefined {
+  const c = o.credentials;
+  return c ? (c.user ?? `uid ${c.uid}`) : undefined;
 }
 
 // How a daemon that closed the pipe without a word ended: its own EXIT record
@@ -88,43 +97,19 @@ function howItEnded(o: Outcome, pid: number): string {
   return 'ended without a word (killed by a signal before its runtime started, or reaped before we could look)';
 }
 
-// ERRNO=0 from native/spawn.cc: setuid(0) or setgid(0) succeeded after the
-// drop, so the daemon could have become root again. It was not started.
-function regainedRoot(step: string, opts: ResolvedOptions): { message: string; exitCode: number; hint: string } {
-  const who = opts.credentials?.user ?? `uid ${opts.credentials?.uid ?? '?'}`;
-  return {
-    message: `privilege drop did not hold: ${step} succeeded after dropping to ${who}, so the daemon could regain root; it was not started`,
-    exitCode: EXIT.FAILURE,
-    hint: 'the starter runs with capabilities that survive setuid (securebits no_setuid_fixup): start it without them',
-  };
-}
-
-function describeFailure(o: Outcome, opts: ResolvedOptions, pid: number, stop: StopOutcome): { message: string; exitCode: number; hint?: string } {
-  if (o.kind === 'error') {
-    const step = o.error.get('STEP');
-    const errno = Number(o.error.get('ERRNO'));
-    if (step && errno === 0) return regainedRoot(step, opts);
-    if (step) {
-      const code = errnoName(-errno);
-      const desc = errnoDescription(-errno);
-      const exitCode = code === 'EPERM' || code === 'EACCES' ? EXIT.NO_PRIVILEGE : code === 'ENOENT' && step === 'execve' ? EXIT.NOT_INSTALLED : EXIT.FAILURE;
-      const file = stepFile(step, opts);
-      const user = opts.credentials?.user ?? (opts.credentials ? `uid ${opts.credentials.uid}` : null);
-      if (file && user && code === 'EACCES') {
-        return {
-          message: `${user} cannot ${step === 'execve' ? 'run' : 'read'} ${file}: ${code} (${desc})`,
-          exitCode,
-          hint: `the daemon runs as ${user}: the file and every directory above it must be open to that user (a checkout under /root or a mktemp -d directory is not)`,
-        };
-      }
-      return { message: `daemon setup failed at ${step}: ${code} (${desc})`, exitCode };
-    }
-    return { message: o.error.get('ERROR') ?? 'daemon reported an error', exitCode: EXIT.FAILURE };
+// Why a start failed, as the error to throw: a setup step's record becomes a
+// SetupError (src/errors.ts builds it); the rest say what the daemon did.
+function startFailure(o: Outcome, opts: ResolvedOptions, spec: DaemonizeSpec, pid: number, stop: StopOutcome, note: string): TaskdaemonError {
+  const step = o.kind === 'error' ? o.error.get('STEP') : undefined;
+  if (o.kind === 'error' && step) {
+    return setupError(step, Number(o.error.get('ERRNO')), { path: stepPath(step, spec, opts.pidfile!), user: daemonUser(opts), note });
   }
+  const failed = (message: string): TaskdaemonError => new TaskdaemonError(message, { exitCode: EXIT.FAILURE, code: 'ERR_START_FAILED', ...(note && { hint: note }) });
   const what = STOP_WORDS[stop](pid);
-  if (o.kind === 'interrupted') return { message: `interrupted while waiting for readiness; ${what}`, exitCode: EXIT.FAILURE };
-  if (o.kind === 'timeout') return { message: `daemon was not ready within ${formatDuration(opts.readyTimeoutMs)}; ${what}`, exitCode: EXIT.FAILURE };
-  return { message: `daemon ${howItEnded(o, pid)} before it was ready`, exitCode: EXIT.FAILURE };
+  if (o.kind === 'error') return failed(o.error.get('ERROR') ?? 'daemon reported an error');
+  if (o.kind === 'interrupted') return failed(`interrupted while waiting for readiness; ${what}`);
+  if (o.kind === 'timeout') return failed(`daemon was not ready within ${formatDuration(opts.readyTimeoutMs)}; ${what}`);
+  return failed(`daemon ${howItEnded(o, pid)} before it was ready`);
 }
 
 // What ensureGone did, in words that are true.
@@ -153,6 +138,11 @@ async function ensureGone(pid: number, reader: ReadinessReader, lock: LockedPidf
 export interface StartControl {
   /** Aborting (the CLI does on SIGINT/SIGTERM/SIGHUP) stops the half-started daemon and fails. */
   signal?: AbortSignal;
+  /**
+   * daemonize(): the daemon is the calling program itself, run again by the
+   * same node with the same node options (never the boot script).
+   */
+  self?: { execArgv: string[] };
 }
 
 export async function startDaemon(o: ResolvedOptions, control: StartControl = {}): Promise<StartResult> {
@@ -192,7 +182,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     const spec: DaemonizeSpec = {
       file: process.execPath,
       // '--': node would take an --env-file among the program's arguments for its own.
-      argv: [process.execPath, '--', bootScript(), o.entry, ...o.args],
+      argv: control.self ? [process.execPath, ...control.self.execArgv, '--', o.entry, ...o.args] : [process.execPath, '--', bootScript(), o.entry, ...o.args],
       envp: buildEnv(o, markerFd),
       cwd: o.cwd,
       umask: o.umask,
@@ -207,8 +197,8 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       keepFds: [lock.fd, writeFd, controlFd, markerFd],
       rlimits: o.rlimits,
       readable: [
-        { path: bootScript(), step: 'open(boot script)' },
-        { path: o.entry, step: 'open(entry)' },
+        ...(control.self ? [] : [{ path: bootScript(), step: 'open(boot script)' as const }]),
+        { path: o.entry, step: 'open(entry)' as const },
       ],
       ...(o.nice !== null && { nice: o.nice }),
     };
@@ -229,10 +219,8 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       const stopped = await ensureGone(pid, reader, lock, outcome);
       // One that survived SIGKILL still holds the lock: its pidfile stays, telling the truth.
       if (stopped === 'survived') handedOver = true;
-      const { message, exitCode, hint } = describeFailure(outcome, o, pid, stopped);
       const tail = logTail(o.stderr, logStart);
-      const hints = [hint, tail && `last lines of ${o.stderr}:\n${tail}`].filter(Boolean);
-      throw new TaskdaemonError(message, { exitCode, code: 'ERR_START_FAILED', ...(hints.length && { hint: hints.join('\n') }) });
+      throw startFailure(outcome, o, spec, pid, stopped, tail && `last lines of ${o.stderr}:\n${tail}`);
     }
     handedOver = true;
     return { name: o.name, pid: outcome.pid ?? pid, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };

@@ -11,7 +11,6 @@ import { logOwnerFor, openLog, type LogOwner } from './logfile';
 import { readEnvFile } from './env-file';
 import { controlSocketPath } from './paths';
 import { Lifecycle } from './runtime/lifecycle';
-import { lifecycleOptions } from './runtime/lifecycle-options';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
 
@@ -51,6 +50,11 @@ function dropPrivileges(o: ResolvedOptions): void {
 
 /** Resolves with the exit code once the daemon has stopped. */
 export async function runForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }): Promise<number> {
+  return (await startForeground(o, redirects, 'entry')).finished;
+}
+
+/** The foreground set-up and a started lifecycle: of the entry (`run`), or of the program already running (daemonize()). */
+export async function startForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }, program: 'entry' | 'self'): Promise<Lifecycle> {
   let lock: LockedPidfile | null = null;
   let controlFd = -1;
   if (o.pidfile) {
@@ -82,8 +86,8 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
   }
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
   const life = new Lifecycle(
-    lifecycleOptions(o, 'foreground', { readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null }),
+    { options: o, mode: 'foreground', program, readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null },
   );
   await life.start();
-  return life.finished;
+  return life;
 }

@@ -2,10 +2,11 @@
 // program can manage its own daemons with it: start one and wait until it is
 // ready, ask its status, reload it, stop it, clean up after a crash.
 /* eslint-disable @typescript-eslint/no-require-imports */
-import type * as RpcClient from './control/rpc-client';
-import type * as StopStatus from './control/stop-status';
-import type * as Reload from './control/reload';
-import type * as EnsureRunning from './control/ensure-running';
+import type * as RpcClient from './control/client/rpc-client';
+import type * as StopStatus from './control/client/stop-status';
+import type * as Reload from './control/client/reload';
+import type * as Inspect from './control/client/inspect';
+import type * as EnsureRunning from './control/client/ensure-running';
 import type * as Daemonize from './daemonize';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
@@ -13,7 +14,6 @@ import type * as Options from './options';
 import type { DaemonOptions, ResolvedOptions } from './options';
 import type * as Pidfile from './pidfile';
 import type { ReloadResult } from './runtime/define';
-import type { StatusReport } from './runtime/status-report';
 import type * as Terminate from './terminate';
 
 // Every daemon's `import { defineDaemon } from 'taskdaemon'` loads this module
@@ -21,13 +21,14 @@ import type * as Terminate from './terminate';
 // manager is used, not when it is imported.
 const lazy = {
   options: () => require('./options') as typeof Options,
-  rpc: () => require('./control/rpc-client') as typeof RpcClient,
+  rpc: () => require('./control/client/rpc-client') as typeof RpcClient,
   pidfile: () => require('./pidfile') as typeof Pidfile,
   terminate: () => require('./terminate') as typeof Terminate,
-  stopStatus: () => require('./control/stop-status') as typeof StopStatus,
+  stopStatus: () => require('./control/client/stop-status') as typeof StopStatus,
   daemonize: () => require('./daemonize') as typeof Daemonize,
-  ensureRunning: () => require('./control/ensure-running') as typeof EnsureRunning,
-  reload: () => require('./control/reload') as typeof Reload,
+  ensureRunning: () => require('./control/client/ensure-running') as typeof EnsureRunning,
+  reload: () => require('./control/client/reload') as typeof Reload,
+  inspect: () => require('./control/client/inspect') as typeof Inspect,
 };
 
 export interface ManagerOptions extends DaemonOptions {
@@ -37,14 +38,17 @@ export interface ManagerOptions extends DaemonOptions {
   retry?: string;
 }
 
-export type ManagedState = 'running' | 'stopped' | 'failed' | 'stale';
+/** LSB's words, as `taskdaemon status` uses them; 'failed': the last start() of this manager failed and nothing runs. */
+export type ManagedState = 'running' | 'dead' | 'stopped' | 'failed';
 
 export interface ManagedStatus {
   state: ManagedState;
   pid: number | null;
   detail: string;
   /** The daemon's own report, when its control socket answers. */
-  report?: StatusReport & { name: string; version: string };
+  report?: Inspect.Inspection['report'];
+  /** Running, but stopped by a signal (SIGSTOP): it answers nothing until SIGCONT. */
+  stopped?: boolean;
 }
 
 export class DaemonManager {
@@ -117,7 +121,7 @@ export class DaemonManager {
     if (p.state !== 'locked' || p.pid === null) return false;
     const pid = p.pid;
     const r = lazy.terminate().signalProcess(pid, signal, () => holdsLock(pid, p.dev, p.ino));
-    if (r === 'not-ours') throw new TaskdaemonError(`pid ${pid} does not hold ${this.pidfile}; not signalled`, { code: 'ERR_NOT_LOCK_HOLDER' });
+    if (r === 'not-ours') throw lazy.stopStatus().notLockHolder(this.pidfile, pid, p.dev, p.ino);
     return r === 'sent';
   }
 
@@ -130,13 +134,14 @@ export class DaemonManager {
     return lazy.pidfile().probePidfile(this.pidfile).state === 'locked';
   }
 
+  /** The same facts as `taskdaemon status`, from the same code (control/inspect.ts). */
   async status(): Promise<ManagedStatus> {
-    const p = lazy.pidfile().probePidfile(this.pidfile);
-    if (p.state === 'locked') {
-      const report = await lazy.rpc().rpcCall<ManagedStatus['report']>(this.socket, 'status', {}, 3_000).catch(() => undefined);
-      return { state: 'running', pid: p.pid, detail: report ? `phase ${report.phase}` : 'pidfile locked', ...(report && { report }) };
+    const s = await lazy.inspect().inspectDaemon(this.pidfile);
+    if (s.state === 'running') {
+      const detail = s.stopped ? 'stopped by a signal; it answers nothing until SIGCONT' : s.report ? `phase ${s.report.phase}` : (s.controlError ?? 'pidfile locked');
+      return { state: 'running', pid: s.pid, detail, ...(s.report && { report: s.report }), ...(s.stopped && { stopped: true }) };
     }
-    if (p.state === 'stale') return { state: 'stale', pid: p.pid, detail: `pidfile names pid ${p.pid}, which does not hold its lock` };
+    if (s.state === 'dead') return { state: 'dead', pid: s.pid, detail: `pidfile names pid ${s.pid}, which does not hold its lock` };
     if (this.lastFailure) return { state: 'failed', pid: null, detail: this.lastFailure.message };
     return { state: 'stopped', pid: null, detail: 'not running' };
   }
@@ -160,7 +165,7 @@ export class DaemonManager {
     return result;
   }
 
-  /** Remove a stale pidfile and control socket left by a daemon that died. True if something was removed. */
+  /** Remove the pidfile and control socket a dead daemon left behind (status 'dead'). True if something was removed. */
   cleanupStale(): boolean {
     const p = lazy.pidfile().probePidfile(this.pidfile);
     if (p.state !== 'stale' && p.state !== 'empty') return false;

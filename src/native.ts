@@ -2,11 +2,10 @@
 // result, a negative errno, or { errno, syscall }; src/errors.ts turns those
 // into SystemErrors. Nothing native throws except on programming errors.
 import * as path from 'node:path';
+import type { SetupStepName } from './setup-steps';
 
-export interface NativeFailure {
-  errno: number; // negative
-  syscall: string;
-}
+import type { NativeFailure } from './errors';
+export type { NativeFailure } from './errors';
 
 export interface DaemonizeSpec {
   file: string;
@@ -25,8 +24,8 @@ export interface DaemonizeSpec {
   keepFds: number[];
   rlimits?: Rlimit[];
   nice?: number;
-  /** Opened read-only after the privilege drop; a failure reports `step`. */
-  readable?: { path: string; step: string }[];
+  /** Opened read-only after the privilege drop; a failure reports `step` (an open step of native/steps.h). */
+  readable?: { path: string; step: SetupStepName }[];
 }
 
 export interface Rlimit {
@@ -51,6 +50,8 @@ export interface GroupEntry {
 
 export interface NativeBinding {
   daemonize(spec: DaemonizeSpec): { pid: number; status: number; daemonPid: number } | NativeFailure;
+  /** native/steps.h as this build compiled it: [name, syscall] per step (for the test that holds it against generated/steps.js). */
+  setupSteps: [string, string][];
   flock(fd: number, op: number): number;
   LOCK_SH: number;
   LOCK_EX: number;
@@ -120,6 +121,3 @@ export function native(): NativeBinding {
   throw unsupported().noBinary(root, failures);
 }
 
-export function isFailure(v: unknown): v is NativeFailure {
-  return typeof v === 'object' && v !== null && 'errno' in v && 'syscall' in v;
-}

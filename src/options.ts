@@ -60,6 +60,16 @@ export interface DaemonOptions {
   healthHost?: string;
 }
 
+/** Options for `stop`, `restart` and friends that a file or the environment can set. */
+export interface ControlOptions {
+  stopTimeout?: number | string;
+  retry?: string;
+  oknodo?: boolean;
+}
+
+/** What the config file, the environment and the flags each set, before validation. */
+export type ConfigOptions = Partial<DaemonOptions> & ControlOptions;
+
 export interface ResolvedOptions {
   entry: string;
   args: string[];

@@ -9,6 +9,7 @@ import { EXIT } from './exit-codes';
 import { check, systemError, TaskdaemonError } from './errors';
 import { native } from './native';
 import { controlSocketPath, ensureDir } from './paths';
+import { processState } from './proc-state';
 
 const { O_RDWR, O_RDONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
@@ -214,6 +215,12 @@ export function removeStalePidfile(file: string): boolean {
   return true;
 }
 
+// A zombie (Z), dead (X) or already reaped process.
+function isExited(pid: number): boolean {
+  const state = processState(pid);
+  return state === null || state === 'Z' || state === 'X';
+}
+
 // Does process `pid` hold the flock on this inode? Only such a process is
 // ever signalled. An fd on the file is not enough (anyone may open it to
 // read): the kernel lists a lock in /proc/PID/fdinfo/FD only for the open
@@ -226,6 +233,10 @@ export function holdsLock(pid: number, dev: number, ino: number): boolean {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH') return false;
+    // A zombie has no memory map, so the kernel makes its /proc/PID/fd root's
+    // (task_dump_owner in fs/proc/base.c): EACCES for a caller that is not root,
+    // yet an exited process holds no file at all. Seen after a failed setup step.
+    if (code === 'EACCES' && isExited(pid)) return false;
     throw systemError((err as NodeJS.ErrnoException).errno ?? -13, 'scandir', dir);
   }
   for (const e of entries) {

@@ -2,7 +2,7 @@
 // optional hint, and its LSB exit code (stack traces only with --debug).
 import { CommanderError } from 'commander';
 import { EXIT, STATUS_EXIT } from '../exit-codes';
-import { exitCodeFor, TaskdaemonError } from '../errors';
+import { errorFacts, exitCodeFor, TaskdaemonError } from '../errors';
 import { native } from '../native';
 import { packageVersion } from '../version';
 import { err, json, oneLine, stdoutUsed } from './output';
@@ -18,8 +18,7 @@ function report(e: unknown, debug: boolean, asJson: boolean): number {
   if (debug && e instanceof Error && e.stack) err(e.stack);
   // With --json a failure is data too: one object on stdout, unless the command already printed its own.
   if (asJson && !stdoutUsed()) {
-    const errCode = (e as { code?: unknown } | null)?.code;
-    json({ ok: false, exitCode: code, error: { message, ...(typeof errCode === 'string' && { code: errCode }), ...(hint && { hint }) } });
+    json({ ok: false, exitCode: code, error: errorFacts(e) });
   }
   return code;
 }

@@ -2,9 +2,9 @@
 // drive it. Each command's module loads only when that command runs: every
 // module imported at start-up is paid by every command (DESIGN.md §7).
 /* eslint-disable @typescript-eslint/no-require-imports */
-import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { addDaemonOptions, addTargetOptions } from './shared';
+import { optionsOf, type CommandName } from '../option-table';
+import { writeAll } from './output';
 
 export type Action = Promise<number | null> | number | null;
 export type Runner = (action: () => Action) => void;
@@ -52,14 +52,29 @@ Examples:
   taskdaemon install systemd app.js --name api --user api > /etc/systemd/system/api.service
   taskdaemon install logrotate api --user api --output /etc/logrotate.d/api
   taskdaemon install systemd app.js --type notify --output /etc/systemd/system/api.service
-  taskdaemon install initd app.js --name api --output /etc/init.d/api`,
+  taskdaemon install initd app.js --name api --output /etc/init.d/api
+  taskdaemon install socket api --listen 127.0.0.1:8080 --output /etc/systemd/system/api.socket`,
   config: `
 Examples:
   taskdaemon config check --config /etc/taskdaemon/api.toml
   TASKDAEMON_NICE=5 taskdaemon config show --json`,
 };
 
-const help = (cmd: Command, name: string): Command => cmd.addHelpText('after', EXAMPLES[name]!);
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+// The command's flags, from the option table (src/option-table.ts), then its examples.
+function withOptions(cmd: Command, name: CommandName): Command {
+  for (const o of optionsOf(name)) {
+    const opt = new Option(o.flag!, o.help + (o.default && !o.flag!.startsWith('--no-') ? ` (default: ${o.default})` : ''));
+    if (o.choices) opt.choices(o.choices);
+    if (o.repeatable) opt.argParser(collect);
+    cmd.addOption(opt);
+  }
+  return cmd.addHelpText('after', EXAMPLES[name]!);
+}
+
+// stop, reload, status, ...: the daemon is named by an argument or the options.
+const target = (cmd: Command): Command => cmd.argument('[name]', 'the daemon name (or use --name / --pidfile / --config)');
 
 export function createProgram(run: Runner, version: string): Command {
   const program = new Command('taskdaemon')
@@ -70,131 +85,76 @@ export function createProgram(run: Runner, version: string): Command {
     // Set before the subcommands exist: they copy these settings when created.
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => fs.writeSync(1, s),
-      writeErr: (s) => fs.writeSync(2, s),
+      // Through the one writer: `taskdaemon --help | head` ends the output, not in an EPIPE error.
+      writeOut: (s) => writeAll(1, s),
+      writeErr: (s) => writeAll(2, s),
       outputError: (s, write) => write(`taskdaemon: ${s.replace(/^error: /, '')}`),
     });
 
-  help(
-    addDaemonOptions(
-      program
-        .command('start')
-        .summary('start a daemon and wait until it is ready')
-        .description('Daemonize ENTRY (double fork, setsid, privilege drop, locked pidfile) and wait for its readiness.')
-        .argument('[entry]', 'the program: a module exporting defineDaemon(...), or a plain script')
-        .argument('[args...]', 'arguments for the program, after --'),
-    )
-      .option('--oknodo', 'exit 0 when it is already running')
-      .option('--json', 'print the result as JSON'),
+  withOptions(
+    program
+      .command('start')
+      .summary('start a daemon and wait until it is ready')
+      .description('Daemonize ENTRY (double fork, setsid, privilege drop, locked pidfile) and wait for its readiness.')
+      .argument('[entry]', 'the program: a module exporting defineDaemon(...), or a plain script')
+      .argument('[args...]', 'arguments for the program, after --'),
     'start',
   ).action((entry: string | undefined, args: string[], flags) => run(() => (require('./commands/start') as typeof import('./commands/start')).startCommand(entry, args, flags)));
 
-  help(
-    addTargetOptions(program.command('stop').summary('stop a daemon: SIGTERM, wait, then SIGKILL'))
-      .option('--timeout <seconds>', 'seconds to wait after SIGTERM before SIGKILL (default: 30)')
-      .option('--retry <schedule>', 'start-stop-daemon schedule, e.g. TERM/30/KILL/5 (wins over --timeout)')
-      .option('--oknodo', 'exit 0 when it is not running')
-      .option('--json', 'print the result as JSON'),
-    'stop',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/stop') as typeof import('./commands/stop')).stopCommand(name, flags)));
+  withOptions(target(program.command('stop').summary('stop a daemon: SIGTERM, wait, then SIGKILL')), 'stop').action((name: string | undefined, flags) => run(() => (require('./commands/stop') as typeof import('./commands/stop')).stopCommand(name, flags)));
 
-  help(
-    addDaemonOptions(
-      program
-        .command('restart')
-        .summary('stop the daemon if it runs, then start it')
-        .argument('[entry]', 'the program')
-        .argument('[args...]', 'arguments for the program, after --'),
-    )
-      .option('--timeout <seconds>', 'seconds to wait after SIGTERM before SIGKILL (default: 30)')
-      .option('--retry <schedule>', 'start-stop-daemon schedule for the stop')
-      .option('--json', 'print the result as JSON'),
+  withOptions(
+    program
+      .command('restart')
+      .summary('stop the daemon if it runs, then start it')
+      .argument('[entry]', 'the program, or the name of a running daemon (restarted as it was started)')
+      .argument('[args...]', 'arguments for the program, after --'),
     'restart',
   ).action((entry: string | undefined, args: string[], flags) =>
     run(() => (require('./commands/restart') as typeof import('./commands/restart')).restartCommand(entry, args, flags)),
   );
 
-  help(
-    addTargetOptions(program.command('reload').summary('reload: SIGHUP, then wait for the result'))
-      .option('--timeout <seconds>', 'how long to wait for the result (default: 60)')
-      .option('--json', 'print the result as JSON'),
-    'reload',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/reload') as typeof import('./commands/reload')).reloadCommand(name, flags)));
+  withOptions(target(program.command('reload').summary('reload: SIGHUP, then wait for the result')), 'reload').action((name: string | undefined, flags) => run(() => (require('./commands/reload') as typeof import('./commands/reload')).reloadCommand(name, flags)));
 
-  help(
-    addTargetOptions(program.command('status').summary('tell whether a daemon runs (LSB status codes)')).option('--json', 'print the status as JSON'),
-    'status',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/status') as typeof import('./commands/status')).statusCommand(name, flags)));
+  withOptions(target(program.command('status').summary('tell whether a daemon runs (LSB status codes)')), 'status').action((name: string | undefined, flags) => run(() => (require('./commands/status') as typeof import('./commands/status')).statusCommand(name, flags)));
 
-  help(
-    addTargetOptions(program.command('health').summary("ask the daemon's health hook")).option('--json', 'print the result as JSON'),
-    'health',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/health') as typeof import('./commands/health')).healthCommand(name, flags)));
+  withOptions(target(program.command('health').summary("ask the daemon's health hook")), 'health').action((name: string | undefined, flags) => run(() => (require('./commands/health') as typeof import('./commands/health')).healthCommand(name, flags)));
 
-  help(
-    addDaemonOptions(
-      program
-        .command('run')
-        .summary('run a daemon in the foreground (no fork)')
-        .description('Run ENTRY with the daemon runtime in this process: for systemd Type=notify and containers.')
-        .argument('[entry]', 'the program')
-        .argument('[args...]', 'arguments for the program, after --'),
-    ).addOption(new Option('--no-pidfile', 'do not take a pidfile (and no control socket)')),
+  withOptions(
+    program
+      .command('run')
+      .summary('run a daemon in the foreground (no fork)')
+      .description('Run ENTRY with the daemon runtime in this process: for systemd Type=notify and containers.')
+      .argument('[entry]', 'the program')
+      .argument('[args...]', 'arguments for the program, after --'),
     'run',
   ).action((entry: string | undefined, args: string[], flags) => run(() => (require('./commands/run') as typeof import('./commands/run')).runCommand(entry, args, flags)));
 
-  help(
-    program
-      .command('logs')
-      .summary("print or follow a daemon's log")
-      .argument('[name]')
-      .option('--config <file>', 'taskdaemon.toml to read')
-      .option('--name <name>')
-      .option('--stdout <file>', "the log file (default: the name's default log)")
-      .option('-n, --lines <n>', 'how many lines from the end', '10')
-      .option('-f, --follow', 'keep printing new lines, across rotation')
-      .option('--json', 'one JSON object per line'),
-    'logs',
-  ).action((name: string | undefined, flags) => run(() => (require('./commands/logs') as typeof import('./commands/logs')).logsCommand(name, flags)));
+  withOptions(program.command('logs').summary("print or follow a daemon's log").argument('[name]'), 'logs').action((name: string | undefined, flags) => run(() => (require('./commands/logs') as typeof import('./commands/logs')).logsCommand(name, flags)));
 
-  help(
-    addTargetOptions(program.command('reopen-logs').summary('make the daemon reopen its log files (after logrotate moved them)'))
-      .option('--stdout <file>', "the stdout log (default: the config's, else the name's default log)")
-      .option('--stderr <file>', 'the stderr log (default: same as --stdout)')
-      .option('--timeout <seconds>', 'how long to wait for the reopen (default: 10)')
-      .option('--oknodo', 'exit 0 when it is not running'),
-    'reopen-logs',
-  ).action((name: string | undefined, flags) =>
+  withOptions(target(program.command('reopen-logs').summary('make the daemon reopen its log files (after logrotate moved them)')), 'reopen-logs').action((name: string | undefined, flags) =>
     run(() => (require('./commands/reopen-logs') as typeof import('./commands/reopen-logs')).reopenLogsCommand(name, flags)),
   );
 
-  help(
-    addDaemonOptions(
-      program
-        .command('install')
-        .summary('render a systemd unit, an init.d script or a logrotate snippet')
-        .argument('[kind]', 'systemd, initd or logrotate')
-        .argument('[entry]', 'the program (logrotate: the daemon name)')
-        .argument('[args...]', 'arguments for the program, after --'),
-    )
-      .option('--output <file>', 'write here instead of stdout')
-      .option('--force', 'overwrite --output')
-      .addOption(new Option('--type <type>', 'systemd unit type').choices(['forking', 'notify']).default('forking'))
-      .option('--watchdog <seconds>', 'WatchdogSec= for --type notify', '30'),
+  withOptions(
+    program
+      .command('install')
+      .summary('render a systemd unit, an init.d script, a socket unit or a logrotate snippet')
+      .argument('[kind]', 'systemd, initd, socket or logrotate')
+      .argument('[entry]', 'the program (socket, logrotate: the daemon name)')
+      .argument('[args...]', 'arguments for the program, after --'),
     'install',
   ).action((kind: string | undefined, entry: string | undefined, args: string[], flags) =>
     run(() => (require('./commands/install') as typeof import('./commands/install')).installCommand(kind, entry, args, flags)),
   );
 
-  help(
-    addDaemonOptions(
-      program
-        .command('config')
-        .summary('check or show the effective configuration')
-        .argument('[action]', 'check or show')
-        .argument('[entry]', 'the program, if the config file does not name it')
-        .argument('[args...]', 'arguments for the program, after --'),
-    ).option('--json', 'print as JSON'),
+  withOptions(
+    program
+      .command('config')
+      .summary('check or show the effective configuration')
+      .argument('[action]', 'check or show')
+      .argument('[entry]', 'the program, if the config file does not name it')
+      .argument('[args...]', 'arguments for the program, after --'),
     'config',
   ).action((action: string | undefined, entry: string | undefined, args: string[], flags) =>
     run(() => (require('./commands/config') as typeof import('./commands/config')).configCommand(action, entry, args, flags)),

@@ -1,5 +1,5 @@
 // Option plumbing shared by the commands.
-import { Option, type Command } from 'commander';
+import { daemonOptionKeys } from '../option-table';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import { defaultPidfile, nameFromEntry, validateName } from '../paths';
@@ -10,40 +10,6 @@ import { findConfigFile, loadConfigFile, loadEnvOverrides, mergeConfig, type Con
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options';
 import { parseDuration } from '../duration';
 import { parseRetry } from '../retry';
-
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-// Options of `start` and `run` (DESIGN.md §5).
-export function addDaemonOptions(cmd: Command): Command {
-  return cmd
-    .option('--name <name>', 'daemon name (default: from the entry file name)')
-    .option('--pidfile <file>', 'PID file (default: /run/taskdaemon/<name>.pid as root)')
-    .option('--user <user>', 'run as this user (name or uid); needs root')
-    .option('--group <group>', "run as this group (default: the user's primary group)")
-    .option('--config <file>', 'taskdaemon.toml to read (default: $TASKDAEMON_CONFIG, else ./taskdaemon.toml if present)')
-    .option('--umask <mode>', 'octal umask of the daemon (default: 022)')
-    .option('--chdir <dir>', 'working directory of the daemon (default: /)')
-    .option('--stdout <file>', 'append stdout to this file')
-    .option('--stderr <file>', 'append stderr to this file (default: same as --stdout)')
-    .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
-    .option('--env-file <file>', "read variables from a file in systemd's EnvironmentFile= format; -FILE may be missing (repeatable)", collect)
-    .option('--pass-env <name>', "take this variable from the caller's environment (repeatable)", collect)
-    .option('--inherit-env', "give the daemon the caller's whole environment (default: a clean one)")
-    .option('--ready-timeout <seconds>', 'how long start waits for readiness (default: 60)')
-    .option('--grace <seconds>', 'how long shutdown waits for tracked work (default: 30)')
-    .addOption(new Option('--log-format <format>', 'lifecycle log lines (default: text)').choices(['text', 'json']))
-    .option('--state-file <file>', 'where ctx.state is kept (default: /var/lib/taskdaemon/<name>/state.json as root)')
-    .option('--no-state-file', 'keep no ctx.state')
-    .option('--watch-config <file>', 'reload when this file changes')
-    .option('--nofile <n>', 'RLIMIT_NOFILE, soft and hard')
-    .option('--core <bytes>', "RLIMIT_CORE in bytes, or 'unlimited'")
-    .option('--prevent-core', 'no core dumps (RLIMIT_CORE 0)')
-    .option('--nice <n>', 'scheduling priority, -20 to 19')
-    .option('--health-port <port>', 'serve GET /health and /ready over HTTP on this port')
-    .option('--health-host <addr>', 'address for --health-port (default: 127.0.0.1)');
-}
 
 export interface TargetOptions {
   config?: string;
@@ -83,51 +49,18 @@ export function targetPidfile(nameArg: string | undefined, o: TargetOptions): Ta
   return { name, pidfile: defaultPidfile(validateName(name)), merged };
 }
 
-export function addTargetOptions(cmd: Command): Command {
-  return cmd
-    .argument('[name]', 'the daemon name (or use --name / --pidfile / --config)')
-    .option('--config <file>', 'taskdaemon.toml to read')
-    .option('--name <name>', 'daemon name')
-    .option('--pidfile <file>', 'PID file');
-}
-
-// Flags of `start` and `run` as commander hands them over (undefined: not given).
-export interface DaemonFlags {
-  config?: string;
-  name?: string;
-  pidfile?: string | false; // false: run --no-pidfile
-  user?: string;
-  group?: string;
-  umask?: string;
-  chdir?: string;
-  stdout?: string;
-  stderr?: string;
-  env?: string[];
-  envFile?: string[];
-  passEnv?: string[];
-  inheritEnv?: boolean;
-  readyTimeout?: string;
-  grace?: string;
-  logFormat?: string;
-  stateFile?: string | false; // false: --no-state-file
-  watchConfig?: string;
-  nofile?: string;
-  core?: string;
-  preventCore?: boolean;
-  nice?: string;
-  healthPort?: string;
-  healthHost?: string;
-}
+// Flags of `start`, `run`, `install` and `config` as commander hands them over
+// (undefined: not given): the option table's keys (src/option-table.ts).
+export type DaemonFlags = { config?: string; pidfile?: string | false } & { [K in Exclude<keyof DaemonOptions, 'pidfile'>]?: DaemonOptions[K] | string | string[] | boolean };
 
 export function daemonOptionsFromFlags(entry: string | undefined, args: string[], f: DaemonFlags): DaemonOptions {
   const o: Partial<DaemonOptions> = {};
   if (entry) o.entry = entry;
   const a = args[0] === '--' ? args.slice(1) : args; // commander keeps the separator
   if (a.length) o.args = a;
-  const optional = ['name', 'pidfile', 'user', 'group', 'umask', 'chdir', 'stdout', 'stderr', 'env', 'envFile', 'passEnv', 'inheritEnv', 'readyTimeout', 'grace', 'logFormat',
-    'stateFile', 'watchConfig', 'nofile', 'core', 'preventCore', 'nice', 'healthPort', 'healthHost'] as const;
-  for (const key of optional) {
-    if (f[key] !== undefined) Object.assign(o, { [key]: f[key] });
+  for (const key of daemonOptionKeys()) {
+    const v = (f as { [k: string]: unknown })[key];
+    if (v !== undefined) Object.assign(o, { [key]: v });
   }
   return o as DaemonOptions;
 }

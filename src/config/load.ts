@@ -1,21 +1,15 @@
 // taskdaemon.toml and TASKDAEMON_* variables: parsed with a real TOML parser
-// (smol-toml), validated by schema/taskdaemon.schema.json (Ajv, compiled at
-// build time), and mapped onto the same options the flags set. Errors name
+// (smol-toml), validated by the schema built from the option table (Ajv,
+// compiled at build time), and mapped onto the same options the flags set. Errors name
 // the key, the value, and what was expected; unknown keys get a did-you-mean.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
-import type { DaemonOptions } from '../options';
+import type { ConfigOptions } from '../options';
+import { tomlOptions } from '../option-table';
 
-/** Options for `stop`, `restart` and friends that a file or the environment can set. */
-export interface ControlOptions {
-  stopTimeout?: number | string;
-  retry?: string;
-  oknodo?: boolean;
-}
-
-export type ConfigOptions = Partial<DaemonOptions> & ControlOptions;
+export type { ConfigOptions, ControlOptions } from '../options';
 
 export interface LoadedConfig {
   file: string | null;
@@ -30,30 +24,10 @@ interface AjvError {
 }
 type Validator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
 
-// What each key takes, in words, for error messages.
-const EXPECTED: { [key: string]: string } = {
-  entry: 'a path to the program',
-  args: 'an array of strings',
-  name: 'a name of 1-64 letters, digits or . _ @ -',
-  umask: 'an octal umask as a string, like "027"',
-  env: 'a table of NAME = "value" strings',
-  env_file: 'a path, or an array of paths',
-  pass_env: 'an array of variable names',
-  inherit_env: 'true or false',
-  ready_timeout: 'seconds (a positive number) or a string like "500ms" or "1m"',
-  grace: 'seconds (a positive number) or a string like "500ms" or "1m"',
-  log_format: '"text" or "json"',
-  state_file: 'a path, or false',
-  nofile: 'an integer from 1 to 1073741824',
-  core: 'a number of bytes, or "unlimited"',
-  prevent_core: 'true or false',
-  nice: 'an integer from -20 to 19',
-  oknodo: 'true or false',
-  'stop.timeout': 'seconds (a positive number) or a string like "500ms" or "1m"',
-  'stop.retry': 'a schedule like "TERM/30/KILL/5", or a number of seconds',
-  'health.port': 'a port number from 1 to 65535',
-  'health.host': 'a host name or address',
-};
+// What each key takes, in words, for error messages: from the option table.
+function expected(key: string): string | undefined {
+  return tomlOptions().find((o) => o.toml === key)?.expected;
+}
 
 let validator: Validator | undefined;
 function validate(data: unknown): AjvError[] {
@@ -62,16 +36,11 @@ function validate(data: unknown): AjvError[] {
   return validator(data) ? [] : (validator.errors ?? []);
 }
 
-type Schema = { properties: { [k: string]: { properties?: { [k: string]: unknown } } } };
-let schema: Schema | undefined;
-
-// The same file editors can use for completion (taplo, Even Better TOML).
-export const SCHEMA_FILE = path.join(__dirname, '..', '..', 'schema', 'taskdaemon.schema.json');
-
+// Keys of the file, at the top or in a table ("stop"), for did-you-mean.
 function knownKeys(parent: string): string[] {
-  schema ??= JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as Schema;
-  if (!parent) return Object.keys(schema.properties);
-  return Object.keys(schema.properties[parent]?.properties ?? {});
+  const keys = tomlOptions().map((o) => o.toml);
+  if (!parent) return [...new Set(keys.map((k) => k.split('.')[0]!))];
+  return keys.filter((k) => k.startsWith(`${parent}.`)).map((k) => k.slice(parent.length + 1));
 }
 
 function closest(word: string, candidates: string[]): string | null {
@@ -106,8 +75,7 @@ function describe(errors: AjvError[], data: unknown, source: string, keyName: (k
     }
     if (out.has(key)) continue;
     const topKey = key.startsWith('env.') ? 'env' : key;
-    const expected = EXPECTED[topKey] ?? e.message ?? 'a valid value';
-    out.set(key, `${source}: ${keyName(key)} = ${JSON.stringify(valueAt(data, e.instancePath))}: expected ${expected}`);
+    out.set(key, `${source}: ${keyName(key)} = ${JSON.stringify(valueAt(data, e.instancePath))}: expected ${expected(topKey) ?? e.message ?? 'a valid value'}`);
   }
   return [...out.values()];
 }
@@ -120,46 +88,20 @@ function configError(lines: string[]): TaskdaemonError {
   });
 }
 
-// Schema keys (snake_case, tables) -> option names. Paths are relative to `base`.
+// File keys (snake_case, tables) -> option names, from the option table.
+// Paths are relative to `base`; an env file's "-" (may be missing) stays in front.
 function toOptions(c: { [key: string]: unknown }, base: string): ConfigOptions {
-  const abs = (p: unknown): string => path.resolve(base, p as string);
-  const o: ConfigOptions = {};
-  const set = <K extends keyof ConfigOptions>(k: K, v: ConfigOptions[K] | undefined): void => {
-    if (v !== undefined) o[k] = v;
-  };
-  set('entry', c.entry !== undefined ? abs(c.entry) : undefined);
-  set('args', c.args as string[] | undefined);
-  set('name', c.name as string | undefined);
-  for (const [key, opt] of [['pidfile', 'pidfile'], ['chdir', 'chdir'], ['stdout', 'stdout'], ['stderr', 'stderr'], ['watch_config', 'watchConfig']] as const) {
-    set(opt, c[key] !== undefined ? abs(c[key]) : undefined);
+  const abs = (p: string): string => (p.startsWith('-') ? '-' + path.resolve(base, p.slice(1)) : path.resolve(base, p));
+  const o: { [key: string]: unknown } = {};
+  for (const spec of tomlOptions()) {
+    const [table, key] = spec.toml.includes('.') ? spec.toml.split('.') : [null, spec.toml];
+    const v = table ? (c[table] as { [k: string]: unknown } | undefined)?.[key!] : c[key!];
+    if (v === undefined) continue;
+    if (spec.relative === 'paths' && Array.isArray(v)) o[spec.key] = (v as string[]).map(abs);
+    else if (spec.relative && typeof v === 'string') o[spec.key] = spec.key === 'envFile' ? abs(v) : path.resolve(base, v);
+    else o[spec.key] = v;
   }
-  set('stateFile', c.state_file === false ? false : c.state_file !== undefined ? abs(c.state_file) : undefined);
-  set('user', c.user as string | undefined);
-  set('group', c.group as string | undefined);
-  set('umask', c.umask as string | undefined);
-  set('env', c.env as { [k: string]: string } | undefined);
-  if (c.env_file !== undefined) {
-    // Relative to the file; the "-" prefix (may be missing) stays in front.
-    const rel = (f: string): string => (f.startsWith('-') ? '-' + abs(f.slice(1)) : abs(f));
-    set('envFile', Array.isArray(c.env_file) ? (c.env_file as string[]).map(rel) : rel(c.env_file as string));
-  }
-  set('passEnv', c.pass_env as string[] | undefined);
-  set('inheritEnv', c.inherit_env as boolean | undefined);
-  set('readyTimeout', c.ready_timeout as number | string | undefined);
-  set('grace', c.grace as number | string | undefined);
-  set('logFormat', c.log_format as string | undefined);
-  set('nofile', c.nofile as number | undefined);
-  set('core', c.core as number | string | undefined);
-  set('preventCore', c.prevent_core as boolean | undefined);
-  set('nice', c.nice as number | undefined);
-  set('oknodo', c.oknodo as boolean | undefined);
-  const stop = (c.stop ?? {}) as { timeout?: number | string; retry?: string };
-  set('stopTimeout', stop.timeout);
-  set('retry', stop.retry);
-  const health = (c.health ?? {}) as { port?: number; host?: string };
-  set('healthPort', health.port);
-  set('healthHost', health.host);
-  return o;
+  return o as ConfigOptions;
 }
 
 export function loadConfigFile(file: string): LoadedConfig {
@@ -189,33 +131,27 @@ export function loadConfigFile(file: string): LoadedConfig {
   return { file, options: toOptions(data as { [key: string]: unknown }, path.dirname(path.resolve(file))) };
 }
 
-// TASKDAEMON_<KEY> for every scalar key of the schema; tables flatten:
-// [stop] retry is TASKDAEMON_STOP_RETRY. Derived from the schema, so a new key
-// gets its variable without a second list to keep in step.
-type SchemaNode = { type?: string; const?: unknown; oneOf?: SchemaNode[]; $ref?: string; items?: SchemaNode; properties?: { [k: string]: SchemaNode } };
+// TASKDAEMON_<KEY> for every key of the file but tables and `args` (an
+// argument may hold a comma); table keys flatten: [stop] retry is
+// TASKDAEMON_STOP_RETRY. Derived from the option table, like the schema.
+type SchemaNode = { type?: string; const?: unknown; enum?: unknown[]; oneOf?: SchemaNode[]; $ref?: string; items?: SchemaNode };
 let envKeys: Map<string, { key: string; accepts: Set<string> }> | undefined;
 
-function accepted(node: SchemaNode, defs: { [k: string]: SchemaNode }): Set<string> {
-  if (node.$ref) return accepted(defs[node.$ref.split('/').pop()!]!, defs);
-  if (node.oneOf) return new Set(node.oneOf.flatMap((n) => [...accepted(n, defs)]));
+function accepted(node: SchemaNode): Set<string> {
+  if (node.$ref) return new Set(node.$ref.endsWith('/duration') ? ['number', 'string'] : ['string']);
+  if (node.oneOf) return new Set(node.oneOf.flatMap((n) => [...accepted(n)]));
   if (node.const !== undefined) return new Set([typeof node.const]);
   return new Set(node.type ? [node.type === 'integer' ? 'number' : node.type] : ['string']);
 }
 
 function envVariables(): Map<string, { key: string; accepts: Set<string> }> {
   if (envKeys) return envKeys;
-  const root = JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as SchemaNode & { definitions: { [k: string]: SchemaNode } };
   envKeys = new Map();
-  const walk = (props: { [k: string]: SchemaNode }, prefix: string[]): void => {
-    for (const [k, node] of Object.entries(props)) {
-      if (node.properties) walk(node.properties, [...prefix, k]);
-      // Lists of names and paths split on commas; `args` does not (an argument may hold one).
-      else if (node.type !== 'object' && !(node.type === 'array' && (node.items?.type !== 'string' || k === 'args'))) {
-        envKeys!.set(`TASKDAEMON_${[...prefix, k].join('_').toUpperCase()}`, { key: [...prefix, k].join('.'), accepts: accepted(node, root.definitions) });
-      }
-    }
-  };
-  walk(root.properties!, []);
+  for (const o of tomlOptions()) {
+    const node = o.schema as SchemaNode;
+    if (node.type === 'object' || o.toml === 'args') continue;
+    envKeys.set(`TASKDAEMON_${o.toml.replace(/\./g, '_').toUpperCase()}`, { key: o.toml, accepts: accepted(node) });
+  }
   return envKeys;
 }
 
@@ -242,8 +178,9 @@ export function loadEnvOverrides(env: NodeJS.ProcessEnv = process.env): ConfigOp
   const data: { [key: string]: unknown } = {};
   const unknown: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('TASKDAEMON_') || value === undefined || name === 'TASKDAEMON_CONFIG') continue;
-    const vars = envVariables(); // only read the schema when such a variable is set
+    // TASKDAEMON_CONFIG names the file; TASKDAEMON_FOREGROUND is daemonize()'s (stay in the foreground).
+    if (!name.startsWith('TASKDAEMON_') || value === undefined || name === 'TASKDAEMON_CONFIG' || name === 'TASKDAEMON_FOREGROUND') continue;
+    const vars = envVariables();
     const spec = vars.get(name);
     if (!spec) {
       const guess = closest(name, [...vars.keys()]);

@@ -1,66 +1,15 @@
-// Renders a systemd unit for a daemon: Type=forking runs `taskdaemon start`
+// Renders a systemd unit for a daemon from the shipped template unit of its
+// type: Type=forking (systemd/taskdaemon@.service) runs `taskdaemon start`
 // (systemd reads the pidfile once start returns, i.e. once the daemon is
-// ready); Type=notify runs `taskdaemon run`, which sends READY=1 itself.
-// Every value is escaped for systemd.service(5) "COMMAND LINES" and specifiers.
+// ready); Type=notify (systemd/taskdaemon-notify@.service) runs `taskdaemon
+// run`, which sends READY=1 itself. Only the directives that name this daemon
+// change; everything else, the hardening included, is the shipped line.
 import * as path from 'node:path';
-import { EXIT } from '../exit-codes';
-import { TaskdaemonError } from '../errors';
 import { logFiles, optionFlags, stopSeconds, systemPaths, type InstallInput } from './input';
+import { readShipped, type ShippedName } from './shipped';
+import { CONTROL, execLine, listPath, noSpecifiers, refuseControlChars, singlePath } from './unit-escape';
 
 export type UnitType = 'forking' | 'notify';
-
-const SAFE_WORD = /^[A-Za-z0-9_@+=:,./-]+$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/;
-
-function refuseControlChars(value: string): void {
-  if (CONTROL.test(value)) {
-    throw new TaskdaemonError(`cannot write ${JSON.stringify(value)} into a unit file: it holds a control character`, {
-      exitCode: EXIT.INVALID_ARGS,
-      code: 'ERR_INVALID_ARG_VALUE',
-    });
-  }
-}
-
-// % starts a specifier in every setting that takes a path or a command.
-function noSpecifiers(value: string): string {
-  return value.replace(/%/g, '%%');
-}
-
-// One word of an Exec*= line: double-quoted unless plainly safe; inside the
-// quotes \ and " are C-escaped, $ is written $$ (no variable expansion) and
-// % is written %% (no specifier). Quoting also keeps a lone ";" an argument.
-export function execWord(value: string): string {
-  if (SAFE_WORD.test(value)) return value;
-  const escaped = value
-    .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"')
-    .replace(/\$/g, () => '$$')
-    .replace(/%/g, '%%')
-    .replace(/\t/g, '\\t')
-    .replace(/\n/g, '\\n')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return `"${escaped}"`;
-}
-
-export function execLine(argv: string[]): string {
-  return argv.map(execWord).join(' ');
-}
-
-// A path in a space-separated list setting (ReadWritePaths=): quoted when it
-// holds anything but plain characters, specifiers escaped.
-function listPath(p: string): string {
-  refuseControlChars(p);
-  const v = noSpecifiers(p);
-  return SAFE_WORD.test(p) ? v : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-// A path that is a setting's whole value (PIDFile=): taken verbatim, bar specifiers.
-function singlePath(p: string): string {
-  refuseControlChars(p);
-  return noSpecifiers(p);
-}
 
 function under(p: string, dirs: string[]): boolean {
   return dirs.some((d) => p === d || p.startsWith(d + '/'));
@@ -76,6 +25,14 @@ function unique(items: string[]): string[] {
 
 const HOME_DIRS = ['/home', '/root', '/run/user'];
 const TMP_DIRS = ['/tmp', '/var/tmp'];
+
+const TEMPLATE: { [k in UnitType]: ShippedName } = {
+  forking: 'systemd/taskdaemon@.service',
+  notify: 'systemd/taskdaemon-notify@.service',
+};
+
+// A directive's line (keys are unique in the shipped units).
+const directive = (key: string): RegExp => new RegExp(`^${key}=`);
 
 export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   const mode = kind === 'forking' ? 'start' : 'run';
@@ -105,52 +62,51 @@ export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   argv.push(...optionFlags(o, mode));
   if (o.args.length) argv.push('--', ...o.args);
 
-  const lines = [
-    '# Rendered by `taskdaemon install systemd`.',
-    '[Unit]',
-    `Description=${o.name} (taskdaemon)`,
-    'After=network.target',
-    '',
-    '[Service]',
-    `Type=${kind}`,
+  const unit = readShipped(TEMPLATE[kind]);
+  const set = (key: string, ...values: string[]): void => void unit.replace(directive(key), values.map((v) => `${key}=${v}`));
+  unit.replaceLeadingComment([
+    `# ${o.name} (taskdaemon): rendered by \`taskdaemon install systemd\` from the shipped`,
+    `# ${TEMPLATE[kind]} with this daemon's options; render it again after changing them.`,
+  ]);
+  set('Description', unit.line(directive('Description')).slice('Description='.length).replace('%i', noSpecifiers(o.name)));
+  // The options are all on the command line: no config file applies.
+  unit.remove('Environment=TASKDAEMON_CONFIG=/etc/taskdaemon/%i.toml');
+  // systemd warns about /var/run and reads the same file through /run.
+  if (kind === 'forking') set('PIDFile', singlePath(o.pidfile.replace(/^\/var\/run\//, '/run/')));
+  const mkdirs = [
+    ...(writable.length ? [execLine(['/bin/mkdir', '-p', ...writable])] : []),
+    ...(stateDir ? [execLine(['/bin/mkdir', '-p', ...(defaultStateDir ? ['-m', '0700'] : []), stateDir])] : []),
   ];
-  if (kind === 'forking') {
-    // systemd warns about /var/run and reads the same file through /run.
-    lines.push(`PIDFile=${singlePath(o.pidfile.replace(/^\/var\/run\//, '/run/'))}`);
-  } else {
-    // Only the daemon itself speaks for the service: `run` does not fork.
-    lines.push('NotifyAccess=main');
-    if (o.watchdogSec !== undefined) lines.push(`WatchdogSec=${seconds(o.watchdogSec * 1000)}`);
+  if (mkdirs.length) set('ExecStartPre', ...mkdirs.map((l) => `+${l}`));
+  else unit.remove(directive('ExecStartPre'));
+  set('ExecStart', execLine(argv));
+  if (kind === 'notify') {
+    if (o.watchdogSec !== undefined) set('WatchdogSec', seconds(o.watchdogSec * 1000));
+    else unit.remove(directive('WatchdogSec'));
   }
-  if (writable.length) lines.push(`ExecStartPre=+${execLine(['/bin/mkdir', '-p', ...writable])}`);
-  if (stateDir) lines.push(`ExecStartPre=+${execLine(['/bin/mkdir', '-p', ...(defaultStateDir ? ['-m', '0700'] : []), stateDir])}`);
-  lines.push(`ExecStart=${execLine(argv)}`);
-  // A plain SIGHUP reloads; stopping is systemd's own SIGTERM to the main process.
-  lines.push('ExecReload=/bin/kill -HUP $MAINPID');
-  // on-failure covers non-zero exits, signals, and (notify) watchdog timeouts.
-  lines.push('Restart=on-failure');
   // start exits only when the daemon is ready, or after --ready-timeout: leave it that long.
-  lines.push(`TimeoutStartSec=${Math.ceil(o.readyTimeoutMs / 1000) + 5}s`);
-  lines.push(`TimeoutStopSec=${stopSeconds(o)}s`);
-  // mixed: SIGTERM goes to the daemon alone, which drains its work and stops
-  // its own children in order; whatever is left when TimeoutStopSec= runs out
-  // gets SIGKILL. control-group would TERM the children behind its back.
-  lines.push('KillMode=mixed');
-  if (o.nofile !== undefined) lines.push(`LimitNOFILE=${o.nofile}`);
+  set('TimeoutStartSec', `${Math.ceil(o.readyTimeoutMs / 1000) + 5}s`);
+  set('TimeoutStopSec', `${stopSeconds(o)}s`);
+  if (o.nofile !== undefined) set('LimitNOFILE', String(o.nofile));
 
-  // Hardening that leaves node's JIT alone (no MemoryDenyWriteExecute=) and
-  // lets the CLI, which runs as root, drop to --user itself.
-  lines.push('NoNewPrivileges=yes', 'ProtectSystem=strict');
-  const inHome = touched.filter((p) => under(p, HOME_DIRS));
-  // yes hides /home, /root and /run/user; read-only keeps what the daemon lives in visible.
-  lines.push(`ProtectHome=${inHome.length ? 'read-only' : 'yes'}`);
-  const inTmp = touched.filter((p) => under(p, TMP_DIRS));
-  if (inTmp.length === 0) lines.push('PrivateTmp=yes');
-  // A private /tmp would hide these from the daemon, or its pidfile from systemd.
-  else lines.push(`# No PrivateTmp=: ${unique(inTmp).join(', ')} lives in /tmp or /var/tmp.`);
+  // The shipped hardening stays, but for these two where the daemon's own paths
+  // need it: read-only keeps what the daemon lives in visible (ReadWritePaths=
+  // still opens its directories), and a private /tmp would hide them from the
+  // daemon, or its pidfile from systemd.
+  const inHome = unique(touched.filter((p) => under(p, HOME_DIRS)));
+  if (inHome.length) {
+    unit.replace(directive('ProtectHome'), [`# Not yes, which hides /home, /root and /run/user: the daemon uses ${inHome.join(', ')}.`, 'ProtectHome=read-only']);
+  }
+  const inTmp = unique(touched.filter((p) => under(p, TMP_DIRS)));
+  if (inTmp.length) {
+    unit.replace(directive('PrivateTmp'), [`# Not yes, which gives the service its own /tmp and /var/tmp: the daemon uses ${inTmp.join(', ')}.`, 'PrivateTmp=no']);
+  }
+  // "-": as in the shipped unit; ExecStartPre has just made them.
   const rw = unique([...writable, ...(stateDir ? [stateDir] : [])]);
-  if (rw.length) lines.push(`ReadWritePaths=${rw.map(listPath).join(' ')}`);
+  if (rw.length) set('ReadWritePaths', rw.map((p) => listPath(`-${p}`)).join(' '));
+  else unit.remove(directive('ReadWritePaths'));
 
-  lines.push('', '[Install]', 'WantedBy=multi-user.target', '');
-  return lines.join('\n');
+  // A template line this renderer does not fill would expand %i to nothing in a plain unit.
+  unit.refuseLeft(/^[^#].*(?<!%)(%%)*%i/, 'a line that names the template instance (%i)');
+  return unit.text();
 }

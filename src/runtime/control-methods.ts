@@ -2,7 +2,7 @@
 // reload, shutdown, version. `state` is the cheap one (no health hook, no
 // measurement): `taskdaemon reload` reads the generation with it, sends
 // SIGHUP, then waits with awaitReload; `start --oknodo` waits with awaitReady.
-import { RPC, RpcError, type Method } from '../control/rpc-server';
+import { RPC, RpcError, type Method } from '../control/server/rpc-server';
 import { packageVersion } from '../version';
 import type { ReloadResult } from './define';
 import type { ControlSurface } from './control-surface';

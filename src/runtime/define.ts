@@ -92,8 +92,16 @@ export function isDaemonDefinition(v: unknown): v is BrandedDefinition {
 
 // Found through a global symbol so that ready() works even when the user's
 // program resolves its own copy of this package.
-interface RuntimeHooks {
+export interface RuntimeHooks {
   ready(): void;
+  /** What the running daemon was resolved with (for daemonize()'s handle). */
+  options: import('../options').ResolvedOptions;
+  mode: 'daemon' | 'foreground';
+}
+
+/** The runtime of this process, when taskdaemon runs it (start, run, or daemonize()). */
+export function runtimeHooks(): RuntimeHooks | undefined {
+  return (globalThis as { [RUNTIME]?: RuntimeHooks })[RUNTIME];
 }
 
 export function installRuntimeHooks(hooks: RuntimeHooks): void {

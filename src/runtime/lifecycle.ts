@@ -11,7 +11,7 @@ import type { ResolvedOptions } from '../options';
 import type { LifecycleOptions } from './lifecycle-options';
 import { loadEntry } from './load-entry';
 import { packageVersion } from '../version';
-import type * as RpcServer from '../control/rpc-server';
+import type * as RpcServer from '../control/server/rpc-server';
 import { Announcer } from './announce';
 import { createContext } from './context';
 import type { ControlSurface, DaemonStatusReport } from './control-surface';
@@ -41,7 +41,7 @@ const lazy = {
   controlMethods: () => require('./control-methods') as typeof ControlMethods,
   healthHttp: () => require('./health-http') as typeof HealthHttp,
   status: () => require('./status-report') as typeof Status,
-  rpcServer: () => require('../control/rpc-server') as typeof RpcServer,
+  rpcServer: () => require('../control/server/rpc-server') as typeof RpcServer,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -81,8 +81,8 @@ export class Lifecycle implements ControlSurface {
 
   constructor(private readonly o: LifecycleOptions) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
-    this.log = createLogger(o.logFormat);
-    this.store = o.stateFile ? new StateStore(o.stateFile, this.log) : null;
+    this.log = createLogger(o.options.logFormat);
+    this.store = o.options.stateFile ? new StateStore(o.options.stateFile, this.log) : null;
     // The service manager's variables belong to this process, not to the program's children.
     const notifier = o.mode === 'foreground' && process.env.NOTIFY_SOCKET ? lazy.notify().notifierFromEnv(this.log) : null;
     this.announce = new Announcer(o.readyFd, notifier, () => lazy.notify().monotonicUsec());
@@ -105,7 +105,7 @@ export class Lifecycle implements ControlSurface {
         this.log.info(`reload-${why}`, why === 'deferred' ? `${source}: runs once start-up has finished` : `${source}: shutting down`),
     });
     this.ctx = createContext(
-      { name: o.name, mode: o.mode, args: o.args, signal: this.abort.signal, log: this.log, listenFds },
+      { name: o.options.name, mode: o.mode, args: o.options.args, signal: this.abort.signal, log: this.log, listenFds },
       {
         track: (work) => this.track(work),
         saveState: () => this.saveState(),
@@ -131,7 +131,7 @@ export class Lifecycle implements ControlSurface {
   }
 
   get startOptions(): ResolvedOptions | null {
-    return this.o.startOptions;
+    return this.o.mode === 'daemon' ? this.o.options : null;
   }
 
   requestReload(source: string): Promise<void> {
@@ -162,7 +162,7 @@ export class Lifecycle implements ControlSurface {
     const status = lazy.status();
     const delayMs = await status.measureLoopDelay();
     return {
-      name: this.o.name,
+      name: this.o.options.name,
       version: packageVersion(),
       mode: this.o.mode,
       ...status.statusReport(
@@ -194,7 +194,7 @@ export class Lifecycle implements ControlSurface {
   async start(): Promise<void> {
     // Before the program's first console.log: a full disk must cost lines, not the daemon.
     guardStdio();
-    onLogRecovered((g) => formatLine(this.o.logFormat, 'warn', 'log-lost', `${g.bytes} bytes in ${g.writes} writes could not be written (${g.code}) since ${g.since}`));
+    onLogRecovered((g) => formatLine(this.o.options.logFormat, 'warn', 'log-lost', `${g.bytes} bytes in ${g.writes} writes could not be written (${g.code}) since ${g.since}`));
     process.on('exit', (code) => {
       if (this.announce.startPending) this.announce.exiting(code);
       this.releasePidfile();
@@ -209,13 +209,13 @@ export class Lifecycle implements ControlSurface {
       dumpStatus: () => void this.dumpStatus(),
       reopenLogs: () => lazy.logReopen().reopenLogs(this.o.stdoutPath, this.o.stderrPath, this.log),
     });
-    installRuntimeHooks({ ready: () => this.markReady() });
-    this.log.info('starting', `${this.o.name} ${this.o.entry} (node ${process.version}, ${this.o.mode})`);
+    installRuntimeHooks({ ready: () => this.markReady(), options: this.o.options, mode: this.o.mode });
+    this.log.info('starting', `${this.o.options.name} ${this.o.options.entry} (node ${process.version}, ${this.o.mode})`);
     // Both answer from the first moment, so `status` and /ready see "starting".
     if (this.o.controlFd >= 0) lazy.rpcServer().startRpcServer(this.o.controlFd, lazy.controlMethods().controlMethods(this), this.log);
-    if (this.o.healthPort !== null) {
+    if (this.o.options.healthPort !== null) {
       try {
-        await lazy.healthHttp().startHealthServer(this, this.o.healthPort, this.o.healthHost, this.log);
+        await lazy.healthHttp().startHealthServer(this, this.o.options.healthPort, this.o.options.healthHost, this.log);
       } catch (err) {
         return this.fail('health', err);
       }
@@ -225,9 +225,11 @@ export class Lifecycle implements ControlSurface {
     } catch (err) {
       return this.fail('state', err);
     }
+    // daemonize(): the program is already running; it says when it is ready (the runtime hook).
+    if (this.o.program === 'self') return;
     let mod: unknown;
     try {
-      mod = await loadEntry(this.o.entry);
+      mod = await loadEntry(this.o.options.entry);
     } catch (err) {
       return this.fail('load', err);
     }
@@ -254,7 +256,7 @@ export class Lifecycle implements ControlSurface {
       return this.shutdown(this.stopSignal);
     }
     // Watching begins before readiness: a change from then on is never missed (it waits for ready).
-    if (this.o.watchConfig) this.watcher = lazy.configWatch().watchConfig(this.o.watchConfig, () => void this.reloads.request('config change'), this.log);
+    if (this.o.options.watchConfig) this.watcher = lazy.configWatch().watchConfig(this.o.options.watchConfig, () => void this.reloads.request('config change'), this.log);
     this.markReady();
     this.runProgram(def);
   }
@@ -306,7 +308,7 @@ export class Lifecycle implements ControlSurface {
   // Start-up failed: tell `start` (or systemd) why, leave nothing behind.
   private fail(step: FailedStep, err: unknown): void {
     this.log.error(`${step}-failed`, errorDetail(err));
-    const prefixes: { [s in FailedStep]: string } = { load: `cannot load ${this.o.entry}: `, config: 'invalid config: ', state: 'cannot read state: ', health: 'health server: ', init: '' };
+    const prefixes: { [s in FailedStep]: string } = { load: `cannot load ${this.o.options.entry}: `, config: 'invalid config: ', state: 'cannot read state: ', health: 'health server: ', init: '' };
     this.announce.failed(prefixes[step] + errorMessage(err));
     this.phase = 'stopped';
     this.finish(1);
@@ -360,7 +362,7 @@ export class Lifecycle implements ControlSurface {
       await this.reloads.current;
     }
     this.phase = 'stopping';
-    this.deadline = Date.now() + this.o.graceMs;
+    this.deadline = Date.now() + this.o.options.graceMs;
     this.log.info('stopping', reason);
     this.announce.stopping(reason);
     if (!this.abort.signal.aborted) this.abort.abort(new Error(`shutdown: ${reason}`));
@@ -368,7 +370,7 @@ export class Lifecycle implements ControlSurface {
     const drained = await drain({
       pending: [...this.tracked, ...(this.runPromise ? [this.runPromise] : [])],
       inFlight: () => this.tracked.size,
-      graceMs: this.o.graceMs,
+      graceMs: this.o.options.graceMs,
       deadline: this.deadline,
       hook: def?.shutdown ? () => def.shutdown!(this.ctx) : null,
       log: this.log,

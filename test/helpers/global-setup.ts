@@ -1,5 +1,6 @@
-// Before any test file: build the CLI the tests run (TypeScript, the
-// compiled config validator and the man page), and make sure nobody can read a copy of it.
+// Before any test file: build the CLI the tests run (the step list from
+// native/steps.h, TypeScript, the compiled config validator and the man
+// page), and make sure nobody can read a copy of it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -60,6 +61,7 @@ export default function setup(): () => void {
   const run = (args: string[]): void => {
     execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
   };
+  run([path.join(ROOT, 'scripts', 'compile-steps.js')]); // before tsc: src imports its generated/steps
   run([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   run([path.join(ROOT, 'scripts', 'compile-schema.js')]);
   run([path.join(ROOT, 'scripts', 'man.js')]);

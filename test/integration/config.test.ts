@@ -90,10 +90,10 @@ describe('config: precedence and commands', () => {
     const c = JSON.parse(r.stdout);
     expect(c.configFile).toBe(cfg);
     expect(c.nice).toBe(7); // flag over environment over file
-    expect(c.graceMs).toBe(20_000); // environment over file
+    expect(c.grace).toBe(20); // environment over file
     expect(c.umask).toBe('027'); // file over default
-    expect(c.logFormat).toBe('json');
-    expect(c.readyTimeoutMs).toBe(60_000); // default
+    expect(c.log_format).toBe('json');
+    expect(c.ready_timeout).toBe(60); // default
     expect(c.stop).toEqual({ timeout: 30, retry: 'TERM/5/KILL/5' });
     expect(c.entry).toBe(PROBE);
   });

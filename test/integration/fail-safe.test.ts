@@ -351,7 +351,7 @@ describe('messages', () => {
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
     const again = await td(['config', 'show', '--config', file, '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ name: s.name, nice: 5, umask: '027', env: { A: 'b c' }, healthPort: 8081, args: [s.tag] });
+    expect(JSON.parse(again.stdout)).toMatchObject({ name: s.name, nice: 5, umask: '027', env: { A: 'b c' }, health: { port: 8081 }, args: [s.tag] });
   });
 });
 

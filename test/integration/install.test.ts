@@ -1,15 +1,17 @@
-// taskdaemon install: rendered systemd units pass the real `systemd-analyze
-// verify` with nothing printed, and systemd parses their command lines back
-// into exactly the argv meant; the LSB init script is valid POSIX sh and drives
-// a real daemon through start-stop-daemon with LSB exit codes; --output is
-// atomic, has the right mode and never overwrites without --force.
+// taskdaemon install: a rendered file is the shipped one (systemd/, initd/) +
+// named changes, the shipped hardening unchanged but where the daemon's paths
+// need it; rendered units pass the real `systemd-analyze verify` with nothing
+// printed, and systemd parses their command lines back into exactly the argv
+// meant; the init script is valid POSIX sh (test/service/ drives both with the
+// real systemd and start-stop-daemon); --output is atomic, has the right mode
+// and never overwrites without --force.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, ROOT, td } from '../helpers/cli';
-import { sandbox, type Sandbox } from '../helpers/sandbox';
+import { changedDirectives, directives, lineHunks, shipped } from '../helpers/service-files';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'http-server.js');
 // A space, a $ and a % in one value: systemd would split, expand and substitute each.
@@ -24,10 +26,7 @@ const HOME_EXPECTED = inHome(ROOT) || inHome(process.execPath) ? 'read-only' : '
 const PRIVATE_TMP = !inTmp(ROOT) && !inTmp(process.execPath);
 
 const dirs: string[] = [];
-let sb: Sandbox | undefined;
-afterEach(async () => {
-  await sb?.cleanup();
-  sb = undefined;
+afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -89,37 +88,54 @@ function parsedExecStart(unit: string, file: string): string[] {
 
 const escapedForExec = (s: string): string => s.replace(/\$/g, '$$$$');
 
+// The rendered unit is the shipped template + these changes: the same directives
+// in the same order, hardening included, and only these differ.
+const FORKING = 'systemd/taskdaemon@.service';
+const NOTIFY = 'systemd/taskdaemon-notify@.service';
+// Visibility the daemon's own paths need (the checkout and node are among them).
+const VISIBILITY: { [key: string]: string[] } = {
+  ...(HOME_EXPECTED === 'read-only' ? { 'Service.ProtectHome': ['read-only'] } : {}),
+  ...(PRIVATE_TMP ? {} : { 'Service.PrivateTmp': ['no'] }),
+};
+
+// Every line the rendering dropped is the shipped header comment or a changed
+// directive, every line it added a changed directive, its own header, or the
+// one-line reason for a visibility change: nothing else moved.
+function onlyTheseChanged(template: string, rendered: string, changed: { [key: string]: string[] }): void {
+  const keys = new Set(Object.keys(changed).map((k) => k.split('.')[1]!));
+  const header = (text: string): string[] => text.slice(0, text.indexOf('[Unit]')).split('\n').filter(Boolean);
+  const isChanged = (l: string): boolean => keys.has(l.slice(0, l.indexOf('=')));
+  for (const h of lineHunks(shipped(template), rendered)) {
+    expect(h.from.filter((l) => !isChanged(l) && !header(shipped(template)).includes(l)), 'shipped lines lost').toEqual([]);
+    expect(h.to.filter((l) => !isChanged(l) && !header(rendered).includes(l) && !l.startsWith('# Not yes, ')), 'lines added').toEqual([]);
+  }
+  // In the shipped order.
+  const order = (text: string): string[] => [...new Set(directives(text).keys())];
+  expect(order(rendered)).toEqual(order(shipped(template)).filter((k) => !(k in changed) || changed[k]!.length > 0));
+}
+
 describe('install systemd', () => {
-  it('Type=forking: start with the options that differ from defaults, hardening, and a clean systemd-analyze verify', async () => {
+  it('Type=forking: the shipped unit with start and the options that differ from defaults; a clean systemd-analyze verify', async () => {
     const r = await td(['install', 'systemd', EXAMPLE, ...OPTIONS, '--', ...ARGS]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const unit = lines(r.stdout);
-    expect(unit).toContain('[Unit]');
-    expect(unit).toContain('Description=http-server (taskdaemon)');
-    expect(unit).toContain('After=network.target');
-    expect(unit).toContain('Type=forking');
-    expect(unit).toContain('PIDFile=/run/taskdaemon/http-server.pid');
-    const execStart = unit.find((l) => l.startsWith('ExecStart='));
-    expect(execStart).toBe(
-      `ExecStart=${process.execPath} -- ${BIN} start ${EXAMPLE} --name http-server --pidfile /run/taskdaemon/http-server.pid ` +
-        '--user nobody --umask 027 --env "GREETING=hello world $$HOME 100%%" -- --port 8080 "two words" "50%%" "$$HOME" ";"',
-    );
-    expect(unit).toContain('ExecReload=/bin/kill -HUP $MAINPID');
-    expect(unit.some((l) => l.startsWith('ExecStop='))).toBe(false);
-    expect(unit).toContain('Restart=on-failure');
-    expect(unit).toContain('TimeoutStartSec=65s');
-    expect(unit).toContain('KillMode=mixed');
-    expect(unit).toContain('NoNewPrivileges=yes');
-    expect(unit).toContain('ProtectSystem=strict');
-    expect(unit).toContain(`ProtectHome=${HOME_EXPECTED}`);
-    expect(unit.includes('PrivateTmp=yes')).toBe(PRIVATE_TMP);
-    expect(unit).toContain('ReadWritePaths=/run/taskdaemon /var/log/taskdaemon /var/lib/taskdaemon/http-server');
-    expect(unit).toContain('ExecStartPre=+/bin/mkdir -p /run/taskdaemon /var/log/taskdaemon');
-    expect(unit).toContain('ExecStartPre=+/bin/mkdir -p -m 0700 /var/lib/taskdaemon/http-server');
-    expect(unit.some((l) => l.startsWith('LimitNOFILE='))).toBe(false);
-    expect(unit).toContain('[Install]');
-    expect(unit).toContain('WantedBy=multi-user.target');
+    const changed = {
+      'Unit.Description': ['http-server (taskdaemon)'],
+      // The options are all on the command line.
+      'Service.Environment': [],
+      'Service.PIDFile': ['/run/taskdaemon/http-server.pid'],
+      'Service.ExecStartPre': ['+/bin/mkdir -p /run/taskdaemon /var/log/taskdaemon', '+/bin/mkdir -p -m 0700 /var/lib/taskdaemon/http-server'],
+      'Service.ExecStart': [
+        `${process.execPath} -- ${BIN} start ${EXAMPLE} --name http-server --pidfile /run/taskdaemon/http-server.pid ` +
+          '--user nobody --umask 027 --env "GREETING=hello world $$HOME 100%%" -- --port 8080 "two words" "50%%" "$$HOME" ";"',
+      ],
+      'Service.TimeoutStartSec': ['65s'],
+      'Service.ReadWritePaths': ['-/run/taskdaemon -/var/log/taskdaemon -/var/lib/taskdaemon/http-server'],
+      ...VISIBILITY,
+    };
+    expect(changedDirectives(shipped(FORKING), r.stdout)).toEqual(changed);
+    onlyTheseChanged(FORKING, r.stdout, changed);
+    expect(lines(r.stdout)[0]).toMatch(/^# http-server \(taskdaemon\): rendered by `taskdaemon install systemd` from the shipped$/);
 
     expect(verify(r.stdout, 'http-server.service')).toEqual({ status: 0, stdout: '', stderr: '' });
     // What systemd will exec, word for word.
@@ -130,30 +146,40 @@ describe('install systemd', () => {
     );
   });
 
-  it('Type=notify: run --no-pidfile, NotifyAccess=main, WatchdogSec=, and a clean systemd-analyze verify', async () => {
+  it('Type=notify: the shipped notify unit with run --no-pidfile, WatchdogSec= and LimitNOFILE= of the options; a clean systemd-analyze verify', async () => {
     const r = await td(['install', 'systemd', EXAMPLE, '--type', 'notify', '--watchdog', '10', '--nofile', '4096', ...OPTIONS, '--', ...ARGS]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const unit = lines(r.stdout);
-    expect(unit).toContain('Type=notify');
-    expect(unit).toContain('NotifyAccess=main');
-    expect(unit).toContain('WatchdogSec=10s');
-    expect(unit).toContain('LimitNOFILE=4096');
-    expect(unit).toContain('ExecReload=/bin/kill -HUP $MAINPID');
-    expect(unit).toContain('Restart=on-failure');
-    expect(unit).toContain('ProtectSystem=strict');
-    expect(unit.some((l) => l.startsWith('PIDFile='))).toBe(false);
-    // `run` leaves its output to the journal: only the state directory is written.
-    expect(unit).toContain('ReadWritePaths=/var/lib/taskdaemon/http-server');
+    const changed = {
+      'Unit.Description': ['http-server (taskdaemon, notify)'],
+      'Service.Environment': [],
+      // `run` leaves its output to the journal: only the state directory is written.
+      'Service.ExecStartPre': ['+/bin/mkdir -p -m 0700 /var/lib/taskdaemon/http-server'],
+      'Service.ExecStart': [
+        `${process.execPath} -- ${BIN} run ${EXAMPLE} --name http-server --no-pidfile ` +
+          '--user nobody --umask 027 --env "GREETING=hello world $$HOME 100%%" --nofile 4096 -- --port 8080 "two words" "50%%" "$$HOME" ";"',
+      ],
+      'Service.WatchdogSec': ['10s'],
+      'Service.TimeoutStartSec': ['65s'],
+      'Service.LimitNOFILE': ['4096'],
+      'Service.ReadWritePaths': ['-/var/lib/taskdaemon/http-server'],
+      ...VISIBILITY,
+    };
+    expect(changedDirectives(shipped(NOTIFY), r.stdout)).toEqual(changed);
+    onlyTheseChanged(NOTIFY, r.stdout, changed);
     expect(verify(r.stdout, 'http-server.service')).toEqual({ status: 0, stdout: '', stderr: '' });
     expect(parsedExecStart(r.stdout, 'http-server.service')).toEqual(
       [process.execPath, '--', BIN, 'run', EXAMPLE, '--name', 'http-server', '--no-pidfile', ...OPTIONS, '--nofile', '4096', '--', ...ARGS].map(escapedForExec),
     );
 
-    // The default watchdog is 30s; 0 turns it off.
-    expect(lines((await td(['install', 'systemd', EXAMPLE, '--type', 'notify'])).stdout)).toContain('WatchdogSec=30s');
-    const off = await td(['install', 'systemd', EXAMPLE, '--type', 'notify', '--watchdog', '0']);
-    expect(off.stdout).not.toContain('WatchdogSec=');
+    // The default watchdog is the shipped 30s; 0 removes the line.
+    expect(changedDirectives(shipped(NOTIFY), (await td(['install', 'systemd', EXAMPLE, '--type', 'notify'])).stdout)['Service.WatchdogSec']).toBeUndefined();
+    const off = await td(['install', 'systemd', EXAMPLE, '--type', 'notify', '--watchdog', '0', '--no-state-file']);
+    const offChanges = changedDirectives(shipped(NOTIFY), off.stdout);
+    expect(offChanges['Service.WatchdogSec']).toEqual([]);
+    // Nothing to write: no directory to make, none to open.
+    expect(offChanges['Service.ExecStartPre']).toEqual([]);
+    expect(offChanges['Service.ReadWritePaths']).toEqual([]);
     expect(verify(off.stdout, 'http-server.service')).toEqual({ status: 0, stdout: '', stderr: '' });
   });
 
@@ -168,43 +194,102 @@ describe('install systemd', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    const changed = changedDirectives(shipped(FORKING), r.stdout);
+    expect(changed['Service.ProtectHome']).toEqual(['read-only']);
+    expect(changed['Service.PrivateTmp']).toEqual(['no']);
+    // Each with its reason right above it.
     const unit = lines(r.stdout);
-    expect(unit).toContain('ProtectHome=read-only');
-    expect(unit).not.toContain('PrivateTmp=yes');
-    expect(unit).toContain(`PIDFile=${path.join(dir, 'run dir', 'oddity.pid')}`);
-    expect(unit).toContain('TimeoutStartSec=95s');
-    expect(unit).toContain('TimeoutStopSec=8s');
-    expect(unit).toContain(`ReadWritePaths="${path.join(dir, 'run dir')}" "/root/td logs" /var/log/td-odd "${odd.replace(/[\\"]/g, '\\$&').replace(/%/g, '%%')}"`);
+    expect(unit[unit.indexOf('ProtectHome=read-only') - 1]).toMatch(/^# Not yes, which hides \/home, \/root and \/run\/user: the daemon uses .*\/root\/td logs/);
+    expect(unit[unit.indexOf('PrivateTmp=no') - 1]).toBe(
+      `# Not yes, which gives the service its own /tmp and /var/tmp: the daemon uses ${[...(inTmp(process.execPath) ? [process.execPath] : []), ...(inTmp(BIN) ? [BIN] : []), ...(inTmp(EXAMPLE) ? [EXAMPLE] : []), odd, path.join(dir, 'run dir')].join(', ')}.`,
+    );
+    expect(changed['Service.PIDFile']).toEqual([path.join(dir, 'run dir', 'oddity.pid')]);
+    expect(changed['Service.TimeoutStartSec']).toEqual(['95s']);
+    expect(changed['Service.TimeoutStopSec']).toEqual(['8s']);
+    expect(changed['Service.ReadWritePaths']).toEqual([`"-${path.join(dir, 'run dir')}" "-/root/td logs" -/var/log/td-odd "-${odd.replace(/[\\"]/g, '\\$&').replace(/%/g, '%%')}"`]);
     expect(verify(r.stdout, 'oddity.service')).toEqual({ status: 0, stdout: '', stderr: '' });
     const argv = parsedExecStart(r.stdout, 'oddity.service');
     expect(argv.slice(argv.indexOf('--chdir'), argv.indexOf('--chdir') + 2)).toEqual(['--chdir', escapedForExec(odd)]);
     expect(argv).toContain('/var/log/td-odd/err%.log');
     expect(argv.slice(-8)).toEqual(['--ready-timeout', '90', '--grace', '2500ms', '--state-file', escapedForExec(path.join(odd, 'state.json')), '--log-format', 'json']);
   });
+
+  it("every hardening line of the shipped unit's [Service] is in the rendered unit, unchanged but for the visibility its paths need; none is added", async () => {
+    const dir = tmpDir();
+    const renderings: [string, string[]][] = [
+      [FORKING, []],
+      [NOTIFY, ['--type', 'notify']],
+      [FORKING, ['--user', 'nobody', '--nofile', '1024', '--pidfile', path.join(dir, 'a.pid'), '--stdout', '/root/a.log']],
+      [NOTIFY, ['--type', 'notify', '--watchdog', '0', '--no-state-file', '--stdout', '/home/a/a.log']],
+    ];
+    // systemd.exec(5) "SECURITY" and "SANDBOXING", and the kill mode.
+    const HARDENING = /^(NoNewPrivileges|Protect\w+|Private\w+|Restrict\w+|Lock\w+|Memory\w+|Capability\w+|Ambient\w+|SystemCall\w+|ReadOnlyPaths|InaccessiblePaths|KillMode|UMask)=/;
+    for (const [template, flags] of renderings) {
+      const r = await td(['install', 'systemd', EXAMPLE, ...flags]);
+      expect(r.code).toBe(0);
+      const hardening = (text: string): string[] => lines(text.slice(text.indexOf('[Service]'), text.indexOf('[Install]'))).filter((l) => HARDENING.test(l));
+      const theirs = hardening(shipped(template));
+      expect(theirs.length).toBeGreaterThan(4);
+      // What the rule relaxes, and only when one of the daemon's paths is there.
+      const relaxed = [
+        ...(r.stdout.includes('PrivateTmp=no') ? ['PrivateTmp=yes'] : []),
+        ...(r.stdout.includes('ProtectHome=read-only') ? ['ProtectHome=yes'] : []),
+      ];
+      const expected = theirs.map((l) => (relaxed.includes(l) ? l.replace('=yes', l.startsWith('PrivateTmp') ? '=no' : '=read-only') : l));
+      expect(hardening(r.stdout), `${template} ${flags.join(' ')}`).toEqual(expected);
+      expect(r.stdout.includes('ProtectHome=read-only')).toBe(flags.some((f) => /^\/(root|home)\//.test(f)) || HOME_EXPECTED === 'read-only');
+      expect(r.stdout.includes('PrivateTmp=no')).toBe(flags.some((f) => inTmp(f)) || !PRIVATE_TMP);
+      expect(verify(r.stdout, 'http-server.service')).toEqual({ status: 0, stdout: '', stderr: '' });
+    }
+  });
 });
 
 describe('install initd', () => {
-  it('an LSB header, /etc/default, start-stop-daemon; valid POSIX sh (sh -n, and shellcheck where installed)', async () => {
+  it('the shipped generic script + this daemon: its header, settings, and start line; valid POSIX sh (sh -n, and shellcheck where installed)', async () => {
     const r = await td(['install', 'initd', EXAMPLE, ...OPTIONS, '--', ...ARGS]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const script = lines(r.stdout);
-    expect(script[0]).toBe('#!/bin/sh');
-    expect(script).toContain('### BEGIN INIT INFO');
-    expect(script).toContain('# Provides:          http-server');
-    expect(script).toContain('# Required-Start:    $remote_fs $syslog $network');
-    expect(script).toContain('# Default-Start:     2 3 4 5');
-    expect(script).toContain('# Default-Stop:      0 1 6');
-    expect(script).toContain('# Short-Description: http-server (taskdaemon)');
-    expect(script).toContain('### END INIT INFO');
-    expect(script).toContain('if [ -r "/etc/default/$NAME" ]; then . "/etc/default/$NAME"; fi');
-    expect(script).toContain('PIDFILE=/run/taskdaemon/http-server.pid');
-    expect(script).toContain(`NODE=${process.execPath}`);
-    expect(r.stdout).toContain(
-      "--user nobody --umask 027 --env 'GREETING=hello world $HOME 100%' --oknodo $DAEMON_OPTS -- --port 8080 'two words' 50% '$HOME' ';'",
-    );
-    expect(r.stdout).toContain('start-stop-daemon --stop --quiet --oknodo --retry "$STOP_RETRY"');
-    expect(script).toContain('STOP_RETRY=TERM/35/KILL/5');
+    // The introduction (what the script is, its settings) is its own; the rest is compared line by line.
+    const cut = (text: string, first: string, last: string): string => {
+      const a = text.indexOf(first);
+      expect(a, first).toBeGreaterThan(-1);
+      return text.slice(0, a) + text.slice(text.indexOf(last, a) + last.length + 1);
+    };
+    const template = cut(shipped('initd/taskdaemon'), '# A generic init script for any daemon', '# agree on the pidfile.');
+    const rendered = cut(r.stdout, '# http-server: rendered by `taskdaemon install initd` from the shipped generic', '#                options on the start line win over it');
+    expect(lineHunks(template, rendered)).toEqual([
+      { from: ['# Provides:          taskdaemon'], to: ['# Provides:          http-server'] },
+      {
+        from: [
+          '# Short-Description: Node.js daemon run by taskdaemon',
+          '# Description:       Starts, stops and reloads the Node.js daemon described',
+          '#                    by /etc/taskdaemon/<name>.toml, through taskdaemon and',
+          '#                    start-stop-daemon, with LSB exit codes.',
+        ],
+        to: ['# Short-Description: http-server (taskdaemon)', '# Description:       http-server, a Node.js daemon run by taskdaemon.'],
+      },
+      {
+        from: ['# Not inherited either: empty until the defaults file or the defaults below set them.', 'NAME=$SCRIPTNAME'],
+        to: ["# Not inherited either: this daemon's settings, which the defaults file may change.", 'NAME=http-server'],
+      },
+      {
+        from: ['NODE=', 'TASKDAEMON=', 'PIDFILE=', 'STOP_RETRY='],
+        to: [`NODE=${process.execPath}`, `TASKDAEMON=${BIN}`, 'PIDFILE=/run/taskdaemon/http-server.pid', 'STOP_RETRY=TERM/35/KILL/5'],
+      },
+      // No config file by default: the options are on the start line.
+      { from: [': "${NAME:=$SCRIPTNAME}"', ': "${CONFIG:=/etc/taskdaemon/$NAME.toml}"'], to: [': "${NAME:=http-server}"'] },
+      {
+        from: [
+          '\t# shellcheck disable=SC2086 # DAEMON_OPTS is a list of words',
+          '\t"$NODE" -- "$TASKDAEMON" start ${CONFIG:+--config "$CONFIG"} --name "$NAME" --pidfile "$PIDFILE" --oknodo $DAEMON_OPTS >/dev/null',
+        ],
+        to: [
+          '\t# shellcheck disable=SC2086,SC2016 # DAEMON_OPTS is a list of words; a $ in the options is literal',
+          `\t"$NODE" -- "$TASKDAEMON" start ${EXAMPLE} \${CONFIG:+--config "$CONFIG"} --name "$NAME" --pidfile "$PIDFILE" ` +
+            "--user nobody --umask 027 --env 'GREETING=hello world $HOME 100%' --oknodo $DAEMON_OPTS -- --port 8080 'two words' 50% '$HOME' ';' >/dev/null",
+        ],
+      },
+    ]);
 
     const file = path.join(tmpDir(), 'http-server');
     fs.writeFileSync(file, r.stdout);
@@ -215,37 +300,62 @@ describe('install initd', () => {
     expect({ status: sc.status, stdout: sc.stdout }).toEqual({ status: 0, stdout: '' });
   });
 
-  it('drives a real daemon: start, start again, status, reload, stop, stop again, with LSB exit codes', async () => {
-    sb = sandbox('td-initd');
-    const script = path.join(sb.dir, sb.name);
-    const w = await td(['install', 'initd', EXAMPLE, ...sb.flags, '--output', script, '--', '--port', '0', sb.tag]);
-    expect(w.stderr).toBe('');
-    expect(w.code).toBe(0);
-    expect(fs.statSync(script).mode & 0o777).toBe(0o755);
-    const action = (a: string): { status: number | null; out: string } => {
-      const r = spawnSync(script, [a], { encoding: 'utf8', timeout: 60_000 });
-      return { status: r.status, out: r.stdout + r.stderr };
-    };
-    expect(action('status').status).toBe(3);
-    expect(action('start').status).toBe(0);
-    const pid = sb.readPid();
-    expect(pid).toBeGreaterThan(0);
-    expect(fs.readlinkSync(`/proc/${pid}/exe`)).toBe(fs.realpathSync(process.execPath)); // what --exec matches
-    const again = action('start');
-    expect(again.status).toBe(0);
-    expect(again.out).toContain('already running');
-    expect(sb.readPid()).toBe(pid);
-    expect(action('status').status).toBe(0);
-    expect(action('reload').status).toBe(0);
-    await expect.poll(() => sb!.readLog(), { timeout: 10_000 }).toContain('reloaded generation 1');
-    expect(action('force-reload').status).toBe(0);
-    expect(action('restart').status).toBe(0);
-    expect(sb.readPid()).not.toBe(pid);
-    expect(action('stop').status).toBe(0);
-    expect(action('stop').status).toBe(0);
-    expect(action('status').status).toBe(3);
-    expect(action('reload').status).toBe(7);
-    expect(action('frobnicate').status).toBe(3);
+  it('the grace period sets STOP_RETRY, a path with a quote is one shell word', async () => {
+    const dir = tmpDir();
+    const pidfile = path.join(dir, "it's here", 'api.pid');
+    const r = await td(['install', 'initd', EXAMPLE, '--name', 'api', '--grace', '50', '--pidfile', pidfile]);
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toContain('STOP_RETRY=TERM/55/KILL/5');
+    expect(lines(r.stdout)).toContain(`PIDFILE='${pidfile.replace(/'/g, `'\\''`)}'`);
+    const file = path.join(dir, 'api');
+    fs.writeFileSync(file, r.stdout);
+    // The script's own view of its settings: the defaults file may print them.
+    const defaults = path.join(dir, 'defaults');
+    fs.writeFileSync(defaults, 'printf "%s|%s|%s\\n" "$NAME" "$PIDFILE" "$STOP_RETRY"; exit 0\n');
+    const out = spawnSync('sh', [file, 'status'], { encoding: 'utf8', env: { ...process.env, TASKDAEMON_DEFAULTS_FILE: defaults } });
+    expect(out.stdout).toBe(`api|${pidfile}|TERM/55/KILL/5\n`);
+  });
+});
+
+describe('install socket', () => {
+  const SOCKET = 'systemd/taskdaemon-notify@.socket';
+
+  it("the shipped socket unit with the daemon's name and addresses; verifies beside the notify unit install renders", async () => {
+    const r = await td(['install', 'socket', 'http-server', '--listen', '127.0.0.1:9000', '--listen', '[::1]:9000', '--listen', '/run/td-100%.sock']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const changed = { 'Unit.Description': ['Socket for http-server (taskdaemon)'], 'Socket.ListenStream': ['127.0.0.1:9000', '[::1]:9000', '/run/td-100%%.sock'] };
+    expect(changedDirectives(shipped(SOCKET), r.stdout)).toEqual(changed);
+    onlyTheseChanged(SOCKET, r.stdout, changed);
+    // Without --listen, the shipped address.
+    const plain = await td(['install', 'socket', 'http-server']);
+    expect(changedDirectives(shipped(SOCKET), plain.stdout)).toEqual({ 'Unit.Description': ['Socket for http-server (taskdaemon)'] });
+
+    // A socket names the service it starts: verify them side by side, as systemd loads them.
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'http-server.socket'), r.stdout);
+    fs.writeFileSync(path.join(dir, 'http-server.service'), (await td(['install', 'systemd', EXAMPLE, '--type', 'notify'])).stdout);
+    const v = spawnSync('/usr/bin/systemd-analyze', ['verify', '--man=no', '--recursive-errors=no', path.join(dir, 'http-server.socket')], {
+      encoding: 'utf8',
+      env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` },
+    });
+    expect({ status: v.status, stdout: v.stdout, stderr: v.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('a bad address, no name, program arguments, or --listen for another kind: exit 2, one line, nothing written', async () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'api.socket');
+    for (const bad of ['70000', 'localhost:80', 'a b']) {
+      const r = await td(['install', 'socket', 'api', '--listen', bad, '--output', out]);
+      expect(r.code, bad).toBe(2);
+      expect(lines(r.stderr)[0]).toBe(`taskdaemon: invalid --listen '${bad}': expected PORT, IPV4:PORT, [IPV6]:PORT, /PATH or @ABSTRACT`);
+    }
+    expect(lines((await td(['install', 'socket'])).stderr)[0]).toBe('taskdaemon: install socket: which daemon? give its name');
+    expect((await td(['install', 'socket', 'api', 'more'])).code).toBe(2);
+    const other = await td(['install', 'systemd', EXAMPLE, '--listen', '8080', '--output', out]);
+    expect(other.code).toBe(2);
+    expect(lines(other.stderr)[0]).toBe('taskdaemon: --listen is for install socket: a service gets its sockets from NAME.socket');
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
 
@@ -254,11 +364,11 @@ describe('install: errors and --output', () => {
     const r = await td(['install', 'upstart', EXAMPLE]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(lines(r.stderr)[0]).toBe("taskdaemon: unknown service kind 'upstart': expected systemd, initd or logrotate");
+    expect(lines(r.stderr)[0]).toBe("taskdaemon: unknown service kind 'upstart': expected systemd, initd, socket or logrotate");
     expect(r.stderr).toContain('usage: taskdaemon install systemd|initd');
     const none = await td(['install']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('systemd, initd or logrotate');
+    expect(none.stderr).toContain('systemd, initd, socket or logrotate');
   });
 
   it('a missing entry is exit 2, an entry that does not exist exit 5', async () => {

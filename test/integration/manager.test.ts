@@ -62,13 +62,13 @@ describe('DaemonManager', () => {
     await a.m.stop();
   });
 
-  it('kill, stale detection and cleanupStale', async () => {
+  it('kill, dead detection and cleanupStale', async () => {
     const { s, m } = managed(1);
     const { pid } = await m.start();
     expect(m.kill('SIGKILL')).toBe(true);
     // Not !alive(pid): a killed node's main thread is a zombie while its other threads still hold the files.
     await waitFor(() => !m.isRunning(), 5_000, 'the lock to be released');
-    expect(await m.status()).toMatchObject({ state: 'stale', pid });
+    expect(await m.status()).toMatchObject({ state: 'dead', pid });
     expect(m.cleanupStale()).toBe(true);
     expect(fs.existsSync(s.pidfile)).toBe(false);
     expect(fs.existsSync(m.socket)).toBe(false);

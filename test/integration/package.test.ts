@@ -67,7 +67,9 @@ beforeAll(() => {
 describe('the packed tarball', () => {
   it('ships what users need and nothing else', () => {
     const list = run('tar', ['-tzf', tarball], dir, process.env).stdout.split('\n').filter(Boolean);
-    for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'man/taskdaemon.1', 'scripts/install.js', 'prebuilds/linux-x64/taskdaemon.glibc.node', 'binding.gyp', 'examples/http-server.js', 'generated/config-validator.js', 'dist/index.d.ts']) {
+    for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'man/taskdaemon.1', 'scripts/install.js', 'prebuilds/linux-x64/taskdaemon.glibc.node', 'binding.gyp', 'examples/http-server.js', 'generated/config-validator.js', 'generated/steps.js', 'generated/steps.d.ts', 'native/steps.h', 'dist/index.d.ts',
+      // `install` renders from these.
+      'systemd/taskdaemon@.service', 'systemd/taskdaemon-notify@.service', 'systemd/taskdaemon-notify@.socket', 'initd/taskdaemon']) {
       expect(list).toContain(`package/${f}`);
     }
     expect(list.filter((f) => /^package\/(test|src|bench|\.ci|scripts\/(?!install\.js))/.test(f))).toEqual([]);
@@ -97,6 +99,22 @@ describe('the packed tarball', () => {
     const stop = sh('npx taskdaemon stop http-server', app, daemonEnv);
     expect(stop.stdout).toMatch(/^stopped http-server \(pid \d+\)\n$/);
     expect(sh('npx taskdaemon status http-server', app, daemonEnv).status).toBe(3);
+  }, SLOW);
+
+  it('npx taskdaemon install renders from the service files it ships', () => {
+    const env = noCompilerEnv(bin, node20());
+    const example = path.join(pkg, 'examples', 'http-server.js');
+    for (const [kind, shipped, args] of [
+      ['systemd', 'systemd/taskdaemon-notify@.service', [example, '--type', 'notify']],
+      ['initd', 'initd/taskdaemon', [example]],
+    ] as const) {
+      const r = run('npx', ['--no', 'taskdaemon', 'install', kind, ...args], app, env);
+      expect(r.stderr, `${kind} ${shipped}`).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`from the shipped${kind === 'initd' ? ' generic\n# ' : '\n# '}${shipped}`); // its header names its source
+      // The CLI that runs the service is the installed one.
+      expect(r.stdout).toContain(path.join(pkg, 'bin', 'taskdaemon.js'));
+    }
   }, SLOW);
 
   it('its install step prints nothing when the prebuild loads', () => {

@@ -1,7 +1,9 @@
-// The shipped generic init script, initd/taskdaemon, as an operator runs it:
-// valid POSIX sh with an LSB header; settings from a defaults file (here named
-// by TASKDAEMON_DEFAULTS_FILE, since a test cannot write /etc/default); a real
-// daemon described by a taskdaemon.toml, driven through the real
+// The init scripts users get, as an operator runs them: the shipped generic
+// initd/taskdaemon (settings from a defaults file, here named by
+// TASKDAEMON_DEFAULTS_FILE since a test cannot write /etc/default, and a
+// daemon described by a taskdaemon.toml) and a script `taskdaemon install
+// initd` rendered from it (the daemon's options on its start line). Valid
+// POSIX sh with an LSB header; a real daemon driven through the real
 // start-stop-daemon, with LSB exit codes.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,7 +32,22 @@ const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 interface Service {
   sb: Sandbox;
   defaults: string;
+  /** The script's path as `$0` shows it in its usage line. */
+  script: string;
   action(a: string, script?: string): { status: number | null; stdout: string; stderr: string };
+}
+
+// The test's own environment, as from an admin's shell. TASKDAEMON_DEFAULTS_FILE
+// in it would fail every taskdaemon command (an unknown TASKDAEMON_ variable):
+// the script must not pass it on.
+function runScript(script: string, a: string, defaults: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('sh', [script, a], {
+    cwd: ROOT,
+    env: { ...process.env, TASKDAEMON_DEFAULTS_FILE: defaults },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 // A daemon in a fresh sandbox: its taskdaemon.toml, the app's JSON config and
@@ -55,23 +72,30 @@ function service(settings: { [key: string]: string } = {}): Service {
   const values = { NAME: s.name, CONFIG: toml, PIDFILE: s.pidfile, TASKDAEMON: BIN, NODE: process.execPath, ...settings };
   const defaults = path.join(s.dir, 'defaults');
   fs.writeFileSync(defaults, Object.entries(values).map(([k, v]) => `${k}=${shQuote(v)}\n`).join(''));
-  return {
-    sb: s,
-    defaults,
-    // The test's own environment, as from an admin's shell. TASKDAEMON_DEFAULTS_FILE
-    // in it would fail every taskdaemon command (an unknown TASKDAEMON_ variable):
-    // the script must not pass it on.
-    action(a, script = SCRIPT) {
-      const r = spawnSync('sh', [script, a], {
-        cwd: ROOT,
-        env: { ...process.env, TASKDAEMON_DEFAULTS_FILE: defaults },
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    },
-  };
+  return { sb: s, defaults, script: SCRIPT, action: (a, script = SCRIPT) => runScript(script, a, defaults) };
 }
+
+// The same daemon from a script that `taskdaemon install initd` rendered, as a
+// user installs it: its options on the start line, no config file; an empty
+// defaults file stands for the absent /etc/default/<name>.
+async function renderedService(): Promise<Service> {
+  const s = (sb = sandbox('td-initd'));
+  const appConfig = path.join(s.dir, 'app.json');
+  fs.writeFileSync(appConfig, JSON.stringify({ version: 1 }));
+  const script = path.join(s.dir, s.name);
+  const r = await td(['install', 'initd', APP, ...s.flags.slice(0, 6), '--no-state-file', '--output', script, '--', s.tag, `--config=${appConfig}`]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(fs.statSync(script).mode & 0o777).toBe(0o755);
+  const defaults = path.join(s.dir, 'defaults');
+  fs.writeFileSync(defaults, '');
+  return { sb: s, defaults, script, action: (a, file = script) => runScript(file, a, defaults) };
+}
+
+const KINDS: [string, () => Promise<Service>][] = [
+  ['shipped', async () => service()],
+  ['rendered by install', renderedService],
+];
 
 const cmdline = (pid: number): string[] => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
 
@@ -103,9 +127,9 @@ describe('initd/taskdaemon: the file', () => {
   });
 });
 
-describe.skipIf(why !== null)('initd/taskdaemon: a real daemon through start-stop-daemon', () => {
+describe.skipIf(why !== null).each(KINDS)('initd/taskdaemon, %s: a real daemon through start-stop-daemon', (_kind, make) => {
   it('start, start again, status, reload, restart, stop, status, stop again: LSB exit codes', async () => {
-    const { sb: s, action } = service();
+    const { sb: s, action } = await make();
 
     const start = action('start');
     expect(start.stderr).toBe('');
@@ -136,6 +160,10 @@ describe.skipIf(why !== null)('initd/taskdaemon: a real daemon through start-sto
     expect(log.indexOf('app-reload')).toBeGreaterThan(-1);
     expect(log.indexOf('app-reload')).toBeLessThan(log.indexOf('reloaded generation 1'));
     expect(s.readPid()).toBe(pid);
+    // The daemon reloads in place: force-reload is reload.
+    expect(action('force-reload').status).toBe(0);
+    await expect.poll(() => s.readLog(), { timeout: 10_000 }).toContain('reloaded generation 2');
+    expect(s.readPid()).toBe(pid);
 
     expect(action('restart').status).toBe(0);
     const pid2 = s.readPid()!;
@@ -153,25 +181,25 @@ describe.skipIf(why !== null)('initd/taskdaemon: a real daemon through start-sto
     expect(action('stop').status).toBe(0);
   });
 
-  it('reload and force-reload when stopped: 7', () => {
-    const { action } = service();
+  it('reload and force-reload when stopped: 7', async () => {
+    const { action } = await make();
     expect(action('reload').status).toBe(7);
     expect(action('force-reload').status).toBe(7);
   });
 
-  it('an unknown or missing action: usage on stderr, exit 3', () => {
-    const { sb: s, action } = service();
+  it('an unknown or missing action: usage on stderr, exit 3', async () => {
+    const { sb: s, script, action } = await make();
     for (const a of ['frobnicate', '']) {
       const r = action(a);
       expect(r.status).toBe(3);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^Usage: .*taskdaemon \{start\|stop\|restart\|reload\|force-reload\|status\}\n$/);
+      expect(r.stderr).toBe(`Usage: ${script} {start|stop|restart|reload|force-reload|status}\n`);
     }
     expect(s.readPid()).toBeNull();
   });
 
   it('a daemon killed with SIGKILL: status 1 (dead, pidfile left), then start works', async () => {
-    const { sb: s, action } = service();
+    const { sb: s, action } = await make();
     expect(action('start').status).toBe(0);
     const pid = s.readPid()!;
     process.kill(pid, 'SIGKILL');
@@ -190,7 +218,9 @@ describe.skipIf(why !== null)('initd/taskdaemon: a real daemon through start-sto
     expect(action('stop').status).toBe(0);
     expect(alive(pid2)).toBe(false);
   });
+});
 
+describe.skipIf(why !== null)('initd/taskdaemon: the name', () => {
   it('the script name is the daemon name, also when sysv-rc runs it as S20<name>', () => {
     const { sb: s, defaults, action } = service();
     // The defaults file no longer sets NAME: it comes from the script's name.
@@ -198,6 +228,17 @@ describe.skipIf(why !== null)('initd/taskdaemon: a real daemon through start-sto
     for (const link of [s.name, `S20${s.name}`]) {
       const file = path.join(s.dir, link);
       fs.symlinkSync(path.join(ROOT, SCRIPT), file);
+      const r = action('status', file);
+      expect(r.status).toBe(3);
+      expect(r.stdout).toBe(`${s.name} is not running\n`);
+    }
+  });
+
+  it('a rendered script names its daemon itself, whatever its file is called', async () => {
+    const { sb: s, script, action } = await renderedService();
+    for (const link of ['other', 'S20other']) {
+      const file = path.join(s.dir, link);
+      fs.symlinkSync(script, file);
       const r = action('status', file);
       expect(r.status).toBe(3);
       expect(r.stdout).toBe(`${s.name} is not running\n`);

@@ -1,10 +1,12 @@
-// The shipped units under a real systemd (PID 1 in fresh namespaces, see
-// systemd-harness.ts): Type=forking through start/reload/stop and a failing
-// init; Type=notify with STATUS, reload, watchdog restart; socket activation.
+// The files users get, under a real systemd (PID 1 in fresh namespaces, see
+// systemd-harness.ts): the shipped template units as they are, and units that
+// `taskdaemon install systemd` rendered from them. Type=forking through
+// start/reload/stop and a failing init; Type=notify with STATUS, reload,
+// watchdog restart; socket activation (shipped, and rendered by `install socket`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, ROOT } from '../helpers/cli';
+import { BIN, FIXTURES, ROOT, td } from '../helpers/cli';
 import { freePort } from '../helpers/net';
 import { cannotBoot, SystemdHarness } from './systemd-harness';
 
@@ -12,6 +14,7 @@ const why = cannotBoot();
 if (why) console.warn(`systemd.test: skipped, ${why}`);
 
 const APP = path.join(FIXTURES, 'lifecycle.js');
+const EXAMPLE = path.join(ROOT, 'examples', 'http-server.js');
 let sd: SystemdHarness;
 
 // The units hide /tmp (PrivateTmp) and /root, /home (ProtectHome); a checkout
@@ -23,7 +26,8 @@ function visibility(): string {
   return lines.join('\n');
 }
 
-// One systemd per describe block, with the shipped files as they are (tests add only drop-ins),
+// One systemd per describe block, with the shipped files as they are (tests add only drop-ins;
+// rendered units are written by installRendered),
 // powered off and cleaned up afterwards even when a test failed.
 function bootWithShippedUnits(): void {
   beforeAll(async () => {
@@ -50,37 +54,91 @@ function appConfig(name: string, config: object): string {
   return file;
 }
 
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const procCmdline = (pid: number): string => sd.sd(['cat', `/proc/${pid}/cmdline`]).stdout.replace(/\0/g, ' ');
 
-describe.skipIf(why !== null)('shipped units under a real systemd', () => {
+// `taskdaemon install systemd` as a user runs it, the unit put where systemd finds it.
+// No drop-in: the renderer itself must keep the checkout visible, wherever it lives.
+async function installRendered(name: string, flags: string[], entry = APP): Promise<string> {
+  const r = await td(['install', 'systemd', entry, '--name', name, ...flags]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  sd.write(`/etc/systemd/system/${name}.service`, r.stdout);
+  expect(sd.systemctl('daemon-reload').code).toBe(0);
+  return `${name}.service`;
+}
+
+// Type=forking: start, MainPID = pidfile = the daemon; reload reaches the hook; stop runs shutdown and leaves nothing.
+function forkingLifecycle(unit: string, name: string, cfg: string, log: string): void {
+  const start = sd.systemctl('start', unit);
+  expect(start.stderr).toBe('');
+  expect(start.code).toBe(0);
+  expect(sd.show(unit, 'ActiveState')).toBe('active');
+  const mainPid = Number(sd.show(unit, 'MainPID'));
+  expect(Number(sd.sd(['cat', `/run/taskdaemon/${name}.pid`]).stdout.trim())).toBe(mainPid);
+  expect(procCmdline(mainPid)).toContain(`runtime/boot.js ${APP}`);
+
+  sd.write(cfg, JSON.stringify({ version: 2 }));
+  expect(sd.systemctl('reload', unit).code).toBe(0);
+  const text = (): string => sd.sd(['cat', log]).stdout;
+  for (let i = 0; i < 100 && !text().includes('reloaded generation 1'); i++) spawnWait(20);
+  expect(text()).toContain('app-reload version 1 -> 2');
+
+  expect(sd.systemctl('stop', unit).code).toBe(0);
+  expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+  expect(text()).toContain('app-shutdown closed');
+  expect(text()).toContain('stopped exit 0');
+  expect(sd.sd(['test', '-e', `/proc/${mainPid}`]).code).not.toBe(0);
+  expect(sd.sd(['pgrep', '-f', `${name}.json`]).code).not.toBe(0); // no process of it anywhere
+  expect(sd.sd(['test', '-e', `/run/taskdaemon/${name}.pid`]).code).not.toBe(0);
+}
+
+// Type=notify: READY after init, STATUS in systemctl show, reload with RELOADING=1 then READY=1, clean stop.
+function notifyLifecycle(unit: string, cfg: string, cmdline: RegExp): void {
+  const start = sd.systemctl('start', unit);
+  expect(start.stderr).toBe('');
+  expect(start.code).toBe(0);
+  expect(sd.show(unit, 'ActiveState')).toBe('active');
+  expect(sd.show(unit, 'StatusText')).toBe('ready');
+  const mainPid = Number(sd.show(unit, 'MainPID'));
+  expect(procCmdline(mainPid)).toMatch(cmdline); // no fork: the CLI is the daemon
+  expect(sd.journal(unit)).toContain(`ready pid ${mainPid}`);
+
+  sd.write(cfg, JSON.stringify({ version: 2 }));
+  expect(sd.systemctl('reload', unit).code).toBe(0);
+  // systemctl reload returned after READY=1: the result is already there.
+  expect(sd.show(unit, 'StatusText')).toBe('ready (reload 1 applied)');
+  expect(sd.journal(unit)).toContain('app-reload version 1 -> 2');
+  sd.write(cfg, JSON.stringify({ version: 3, valid: false }));
+  expect(sd.systemctl('reload', unit).code).toBe(0);
+  expect(sd.show(unit, 'StatusText')).toBe('ready (reload 2 rejected: config rejected: version 3 is marked invalid)');
+  expect(sd.show(unit, 'ActiveState')).toBe('active');
+
+  expect(sd.systemctl('stop', unit).code).toBe(0);
+  expect(sd.journal(unit)).toContain('stopped exit 0');
+  expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+}
+
+describe.skipIf(why !== null)('Type=forking units, shipped and rendered, under a real systemd', () => {
   bootWithShippedUnits();
 
-  it('Type=forking: start, MainPID = pidfile = the daemon; reload reaches the hook; stop runs shutdown and leaves nothing', () => {
+  it('Type=forking, shipped: start, MainPID = pidfile = the daemon; reload reaches the hook; stop runs shutdown and leaves nothing', () => {
     const name = 'fork1';
     const cfg = appConfig(name, { version: 1 });
     configure('taskdaemon', name, `entry = "${APP}"\nargs = ["--config=${cfg}"]\nstdout = "/run/taskdaemon/${name}.log"\nstate_file = false\n`);
-    const unit = `taskdaemon@${name}.service`;
-    const start = sd.systemctl('start', unit);
-    expect(start.stderr).toBe('');
-    expect(start.code).toBe(0);
-    expect(sd.show(unit, 'ActiveState')).toBe('active');
-    const mainPid = Number(sd.show(unit, 'MainPID'));
-    expect(Number(sd.sd(['cat', `/run/taskdaemon/${name}.pid`]).stdout.trim())).toBe(mainPid);
-    expect(procCmdline(mainPid)).toContain(`runtime/boot.js ${APP}`);
+    forkingLifecycle(`taskdaemon@${name}.service`, name, cfg, `/run/taskdaemon/${name}.log`);
+  });
 
-    sd.write(cfg, JSON.stringify({ version: 2 }));
-    expect(sd.systemctl('reload', unit).code).toBe(0);
-    const log = (): string => sd.sd(['cat', `/run/taskdaemon/${name}.log`]).stdout;
-    for (let i = 0; i < 100 && !log().includes('reloaded generation 1'); i++) spawnWait(20);
-    expect(log()).toContain('app-reload version 1 -> 2');
-
-    expect(sd.systemctl('stop', unit).code).toBe(0);
-    expect(sd.show(unit, 'ActiveState')).toBe('inactive');
-    expect(log()).toContain('app-shutdown closed');
-    expect(log()).toContain('stopped exit 0');
-    expect(sd.sd(['test', '-e', `/proc/${mainPid}`]).code).not.toBe(0);
-    expect(sd.sd(['pgrep', '-f', `${name}.json`]).code).not.toBe(0); // no process of it anywhere
-    expect(sd.sd(['test', '-e', `/run/taskdaemon/${name}.pid`]).code).not.toBe(0);
+  it('Type=forking, rendered by install from the shipped unit: the same, with its hardening as rendered', async () => {
+    const name = 'fork3';
+    const cfg = appConfig(name, { version: 1 });
+    const unit = await installRendered(name, ['--stdout', `/run/taskdaemon/${name}.log`, '--no-state-file', '--', `--config=${cfg}`]);
+    // The sandbox systemd applied is the shipped one.
+    expect(sd.show(unit, 'ProtectSystem')).toBe('strict');
+    expect(sd.show(unit, 'ProtectKernelTunables')).toBe('yes');
+    expect(sd.show(unit, 'ProtectControlGroups')).toBe('yes');
+    expect(sd.show(unit, 'NoNewPrivileges')).toBe('yes');
+    forkingLifecycle(unit, name, cfg, `/run/taskdaemon/${name}.log`);
   });
 
   it("Type=forking: an init that throws fails the start, the unit is failed, the message is in the journal", () => {
@@ -108,36 +166,23 @@ async function until(test: () => boolean, what: string, timeoutMs = 15_000): Pro
 }
 
 
-describe.skipIf(why !== null)('Type=notify and socket activation under a real systemd', () => {
+describe.skipIf(why !== null)('Type=notify units, shipped and rendered, and socket activation under a real systemd', () => {
   bootWithShippedUnits();
 
-  it('READY after init, STATUS in systemctl show, reload with RELOADING=1 then READY=1, clean stop', async () => {
+  it('shipped: READY after init, STATUS in systemctl show, reload with RELOADING=1 then READY=1, clean stop', () => {
     const name = 'notify1';
     const cfg = appConfig(name, { version: 1 });
     configure('taskdaemon-notify', name, `entry = "${APP}"\nargs = ["--config=${cfg}"]\nstate_file = false\n`);
-    const unit = `taskdaemon-notify@${name}.service`;
-    const start = sd.systemctl('start', unit);
-    expect(start.stderr).toBe('');
-    expect(start.code).toBe(0);
-    expect(sd.show(unit, 'ActiveState')).toBe('active');
-    expect(sd.show(unit, 'StatusText')).toBe('ready');
-    const mainPid = Number(sd.show(unit, 'MainPID'));
-    expect(procCmdline(mainPid)).toMatch(/taskdaemon run --name notify1 --no-pidfile/); // no fork: the CLI is the daemon
-    expect(sd.journal(unit)).toContain(`ready pid ${mainPid}`);
+    notifyLifecycle(`taskdaemon-notify@${name}.service`, cfg, /taskdaemon run --name notify1 --no-pidfile/);
+  });
 
-    sd.write(cfg, JSON.stringify({ version: 2 }));
-    expect(sd.systemctl('reload', unit).code).toBe(0);
-    // systemctl reload returned after READY=1: the result is already there.
-    expect(sd.show(unit, 'StatusText')).toBe('ready (reload 1 applied)');
-    expect(sd.journal(unit)).toContain('app-reload version 1 -> 2');
-    sd.write(cfg, JSON.stringify({ version: 3, valid: false }));
-    expect(sd.systemctl('reload', unit).code).toBe(0);
-    expect(sd.show(unit, 'StatusText')).toBe('ready (reload 2 rejected: config rejected: version 3 is marked invalid)');
-    expect(sd.show(unit, 'ActiveState')).toBe('active');
-
-    expect(sd.systemctl('stop', unit).code).toBe(0);
-    expect(sd.journal(unit)).toContain('stopped exit 0');
-    expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+  it('rendered by install from the shipped notify unit: the same', async () => {
+    const name = 'notify3';
+    const cfg = appConfig(name, { version: 1 });
+    const unit = await installRendered(name, ['--type', 'notify', '--no-state-file', '--', `--config=${cfg}`]);
+    expect(sd.show(unit, 'ProtectKernelTunables')).toBe('yes');
+    expect(sd.show(unit, 'ProtectControlGroups')).toBe('yes');
+    notifyLifecycle(unit, cfg, new RegExp(`^${escapeRe(`${process.execPath} -- ${BIN} run ${APP} --name notify3 --no-pidfile`)}`));
   });
 
   it('watchdog: a daemon whose event loop blocks is killed and restarted by systemd', async () => {
@@ -159,20 +204,34 @@ describe.skipIf(why !== null)('Type=notify and socket activation under a real sy
     expect(sd.systemctl('stop', unit).code).toBe(0);
   });
 
-  it('socket activation: the first connection starts the service and is served', async () => {
+  it('socket activation, shipped: the first connection starts the service and is served', async () => {
     const name = 'sock1';
     const port = await freePort();
-    configure('taskdaemon-notify', name, `entry = "${path.join(ROOT, 'examples', 'http-server.js')}"\nstate_file = false\n`);
+    configure('taskdaemon-notify', name, `entry = "${EXAMPLE}"\nstate_file = false\n`);
     sd.write(`/etc/systemd/system/taskdaemon-notify@${name}.socket.d/test.conf`, `[Socket]\nListenStream=\nListenStream=127.0.0.1:${port}\n`);
     expect(sd.systemctl('daemon-reload').code).toBe(0);
-    expect(sd.systemctl('start', `taskdaemon-notify@${name}.socket`).code).toBe(0);
-    const unit = `taskdaemon-notify@${name}.service`;
-    expect(sd.show(unit, 'ActiveState')).toBe('inactive');
-    const body = JSON.parse(await (await fetch(`http://127.0.0.1:${port}/first`)).text());
-    expect(body).toMatchObject({ name, url: '/first', requests: 1 });
-    expect(sd.show(unit, 'ActiveState')).toBe('active');
-    expect(body.pid).toBe(Number(sd.show(unit, 'MainPID')));
-    expect(sd.journal(unit)).toContain('listening socket-activated fd 3 (http)');
-    expect(sd.systemctl('stop', unit, `taskdaemon-notify@${name}.socket`).code).toBe(0);
+    await socketActivation(name, `taskdaemon-notify@${name}.socket`, `taskdaemon-notify@${name}.service`, port);
+  });
+
+  it('socket activation, rendered by install socket and install systemd --type notify: the same', async () => {
+    const name = 'sock2';
+    const port = await freePort();
+    const r = await td(['install', 'socket', name, '--listen', `127.0.0.1:${port}`]);
+    expect(r.code).toBe(0);
+    sd.write(`/etc/systemd/system/${name}.socket`, r.stdout);
+    const unit = await installRendered(name, ['--type', 'notify', '--no-state-file'], EXAMPLE);
+    await socketActivation(name, `${name}.socket`, unit, port);
   });
 });
+
+// The first connection starts the service, which serves it on the socket systemd passed.
+async function socketActivation(name: string, socket: string, unit: string, port: number): Promise<void> {
+  expect(sd.systemctl('start', socket).code).toBe(0);
+  expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+  const body = JSON.parse(await (await fetch(`http://127.0.0.1:${port}/first`)).text());
+  expect(body).toMatchObject({ name, url: '/first', requests: 1 });
+  expect(sd.show(unit, 'ActiveState')).toBe('active');
+  expect(body.pid).toBe(Number(sd.show(unit, 'MainPID')));
+  expect(sd.journal(unit)).toContain('listening socket-activated fd 3 (http)');
+  expect(sd.systemctl('stop', unit, socket).code).toBe(0);
+}

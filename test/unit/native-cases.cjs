@@ -8,7 +8,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { EBADF, EWOULDBLOCK, ESRCH } = os.constants.errno;
+const { EBADF, EINVAL, EWOULDBLOCK, ESRCH } = os.constants.errno;
+// Written from native/steps.h by scripts/compile-steps.js (npm run compile).
+const { SETUP_STEPS } = require('../../generated/steps.js');
 const O_CLOEXEC = 0o2000000;
 const hasFields = (actual, expected) => {
   for (const k of Object.keys(expected)) assert.equal(actual?.[k], expected[k], `${k} of ${JSON.stringify(actual)}`);
@@ -70,6 +72,22 @@ module.exports = [
         fs.closeSync(fd);
       }
       assert.equal(n.pidfdOpen(0x3ffffff0), -ESRCH);
+    },
+  ],
+  [
+    'the setup steps compiled in are generated/steps.js, name and syscall, in order',
+    (n) => {
+      assert.deepEqual(
+        n.setupSteps,
+        SETUP_STEPS.map((s) => [s.name, s.syscall]),
+      );
+    },
+  ],
+  [
+    'daemonize refuses a readable file whose step is not an open step of the list, before any fork',
+    (n) => {
+      const spec = (step) => ({ file: '/bin/true', cwd: '', argv: [], envp: [], keepFds: [], readable: [{ path: '/etc/hostname', step }] });
+      for (const step of ['chdir', 'open(nothing)', '']) assert.deepEqual(n.daemonize(spec(step)), { errno: -EINVAL, syscall: 'daemonize' }, step);
     },
   ],
   [

@@ -5,6 +5,7 @@ import { TaskdaemonError } from '../../errors';
 import { json, out } from '../output';
 import { resolveDaemon, type DaemonFlags } from '../shared';
 import type { ConfigOptions } from '../../config/load';
+import { tomlOptions } from '../../option-table';
 import type { ResolvedOptions } from '../../options';
 import { daemonEnvironment } from '../../daemon-env';
 import { daemonIdentity } from '../../users';
@@ -21,38 +22,22 @@ function shownEnvironment(o: ResolvedOptions): { [k: string]: string } {
   return Object.fromEntries(Object.keys(env).sort().map((k) => [k, masked.has(source[k]!) ? '********' : env[k]!]));
 }
 
-const seconds = (ms: number): number => ms / 1000;
+// The effective configuration in the file's own keys (the option table's
+// `show`), so `config show > f.toml` gives a file `config check --config
+// f.toml` accepts (paths absolute).
+function effectiveDocument(o: ResolvedOptions, merged: ConfigOptions): { [k: string]: unknown } {
+  const doc: { [k: string]: unknown } = {};
+  for (const spec of tomlOptions()) {
+    const v = spec.show?.(o, merged);
+    if (v === undefined) continue;
+    const [table, key] = spec.toml.includes('.') ? spec.toml.split('.') : [null, spec.toml];
+    if (table) doc[table] = { ...(doc[table] as object), [key!]: v };
+    else doc[key!] = v;
+  }
+  return doc;
+}
 
-// The effective configuration in the file's own keys, so `config show > f.toml`
-// gives a file `config check --config f.toml` accepts (paths absolute).
-function asToml(o: ResolvedOptions, merged: ConfigOptions, configFile: string | null): string {
-  const doc: { [k: string]: unknown } = {
-    entry: o.entry,
-    ...(o.args.length && { args: o.args }),
-    name: o.name,
-    ...(o.pidfile && { pidfile: o.pidfile }),
-    ...(merged.user && { user: merged.user }),
-    ...(merged.group && { group: merged.group }),
-    umask: o.umask.toString(8).padStart(3, '0'),
-    chdir: o.cwd,
-    stdout: o.stdout,
-    stderr: o.stderr,
-    ready_timeout: seconds(o.readyTimeoutMs),
-    grace: seconds(o.graceMs),
-    log_format: o.logFormat,
-    state_file: o.stateFile ?? false,
-    ...(o.watchConfig && { watch_config: o.watchConfig }),
-    ...(merged.nofile !== undefined && { nofile: Number(merged.nofile) }),
-    ...(merged.preventCore ? { prevent_core: true } : merged.core !== undefined && { core: merged.core === 'unlimited' ? 'unlimited' : Number(merged.core) }),
-    ...(o.nice !== null && { nice: o.nice }),
-    oknodo: merged.oknodo ?? false,
-    ...(Object.keys(o.env).length && { env: o.env }),
-    ...(o.envFiles.length && { env_file: o.envFiles }),
-    ...(o.passEnv.length && { pass_env: o.passEnv }),
-    ...(o.inheritEnv && { inherit_env: true }),
-    stop: { timeout: merged.stopTimeout ?? 30, ...(merged.retry && { retry: merged.retry }) },
-    ...(o.healthPort !== null && { health: { port: o.healthPort, host: o.healthHost } }),
-  };
+function asToml(doc: { [k: string]: unknown }, o: ResolvedOptions, configFile: string | null): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const toml = (require('smol-toml') as { stringify(v: unknown): string }).stringify(doc);
   const environment = Object.entries(shownEnvironment(o)).map(([k, v]) => `#   ${k}=${v}`);
@@ -67,41 +52,13 @@ export function configCommand(action: string | undefined, entry: string | undefi
     throw new TaskdaemonError(`unknown config action '${action ?? ''}'`, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', hint: 'use: taskdaemon config check | config show' });
   }
   const { options: o, merged, layers } = resolveDaemon(entry, args, f);
-  const effective = {
-    configFile: layers.configFile,
-    entry: o.entry,
-    args: o.args,
-    name: o.name,
-    pidfile: o.pidfile,
-    user: merged.user ?? null,
-    group: merged.group ?? null,
-    umask: o.umask.toString(8).padStart(3, '0'),
-    chdir: o.cwd,
-    stdout: o.stdout,
-    stderr: o.stderr,
-    env: o.env,
-    envFiles: o.envFiles,
-    passEnv: o.passEnv,
-    inheritEnv: o.inheritEnv,
-    environment: shownEnvironment(o),
-    readyTimeoutMs: o.readyTimeoutMs,
-    graceMs: o.graceMs,
-    logFormat: o.logFormat,
-    stateFile: o.stateFile,
-    watchConfig: o.watchConfig,
-    rlimits: o.rlimits,
-    nice: o.nice,
-    healthPort: o.healthPort,
-    healthHost: o.healthHost,
-    stop: { timeout: merged.stopTimeout ?? 30, retry: merged.retry ?? null },
-    oknodo: merged.oknodo ?? false,
-  };
   if (action === 'check') {
     if (f.json) json({ ok: true, configFile: layers.configFile, name: o.name });
     else out(`config OK${layers.configFile ? `: ${layers.configFile}` : ' (no config file; flags and environment only)'} (daemon ${o.name})`);
     return EXIT.OK;
   }
-  if (f.json) json(effective);
-  else out(asToml(o, merged, layers.configFile));
+  const doc = effectiveDocument(o, merged);
+  if (f.json) json({ configFile: layers.configFile, ...doc, environment: shownEnvironment(o) });
+  else out(asToml(doc, o, layers.configFile));
   return EXIT.OK;
 }

@@ -1,7 +1,7 @@
 // taskdaemon health: the daemon's health hook, over the control socket:
 // exit 0 healthy, 1 unhealthy, 3 not running.
-import { controlSocketPath, rpcCall } from '../../control/rpc-client';
-import { daemonStatus } from '../../control/stop-status';
+import { controlSocketPath, rpcCall } from '../../control/client/rpc-client';
+import { daemonStatus } from '../../control/client/stop-status';
 import { STATUS_EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
 import { isStopped } from '../../proc-state';

@@ -1,5 +1,5 @@
-// taskdaemon install systemd|initd|logrotate: render a service file (or the
-// log rotation snippet) for the daemon, to stdout or atomically to --output.
+// taskdaemon install systemd|initd|socket|logrotate: render a service file (or
+// the log rotation snippet) for the daemon, to stdout or atomically to --output.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from '../../exit-codes';
@@ -9,6 +9,8 @@ import { installInputFrom, withSystemPaths } from '../../install/input';
 import { renderInitScript } from '../../install/initd';
 import { renderSystemdUnit, type UnitType } from '../../install/systemd';
 import { renderLogrotate } from '../../install/logrotate';
+import { renderSocketUnit } from '../../install/socket';
+import { validateName } from '../../paths';
 import { logrotateInputFrom } from '../../install/logrotate-input';
 import { out } from '../output';
 import { mergeConfig } from '../../config/load';
@@ -19,9 +21,13 @@ export interface InstallFlags extends DaemonFlags {
   type?: UnitType;
   watchdog?: string;
   force?: boolean;
+  listen?: string[];
 }
 
-const USAGE = 'usage: taskdaemon install systemd|initd <entry> [options] [-- args...]\n       taskdaemon install logrotate <name> [options]';
+const USAGE =
+  'usage: taskdaemon install systemd|initd <entry> [options] [-- args...]\n' +
+  '       taskdaemon install socket <name> [--listen ADDRESS]...\n' +
+  '       taskdaemon install logrotate <name> [options]';
 
 function invalid(message: string, hint?: string): TaskdaemonError {
   return new TaskdaemonError(message, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', ...(hint ? { hint } : {}) });
@@ -78,9 +84,11 @@ function writeAtomically(file: string, text: string, mode: number, force: boolea
 }
 
 export async function installCommand(kind: string | undefined, entry: string | undefined, args: string[], f: InstallFlags): Promise<number> {
+  if (kind === 'socket') return installSocket(entry, args, f);
+  if (f.listen) throw invalid('--listen is for install socket: a service gets its sockets from NAME.socket', USAGE);
   if (kind === 'logrotate') return installLogrotate(entry, args, f);
   if (kind !== 'systemd' && kind !== 'initd') {
-    throw invalid(kind ? `unknown service kind '${kind}': expected systemd, initd or logrotate` : 'which kind of file? systemd, initd or logrotate', USAGE);
+    throw invalid(kind ? `unknown service kind '${kind}': expected systemd, initd, socket or logrotate` : 'which kind of file? systemd, initd, socket or logrotate', USAGE);
   }
   const type = f.type ?? 'forking';
   if (type !== 'forking' && type !== 'notify') throw invalid(`invalid --type '${String(type)}': expected forking or notify`);
@@ -111,6 +119,15 @@ function emit(text: string, mode: number, f: InstallFlags): number {
   return EXIT.OK;
 }
 
+// install socket NAME: NAME.socket for the NAME.service that `install systemd
+// --type notify` renders; only the name and the addresses are its own.
+function installSocket(nameArg: string | undefined, args: string[], f: InstallFlags): number {
+  if (args.length) throw invalid(`install socket takes no program arguments: '${args.join(' ')}'`, USAGE);
+  const name = (f.name as string | undefined) ?? nameArg;
+  if (!name) throw invalid('install socket: which daemon? give its name', USAGE);
+  return emit(renderSocketUnit(validateName(name), f.listen ?? []), 0o644, f);
+}
+
 // install logrotate NAME: the positional is the daemon's name; its logs,
 // pidfile and user come from the flags, environment and config like `start`'s.
 function installLogrotate(nameArg: string | undefined, args: string[], f: InstallFlags): number {
@@ -118,5 +135,5 @@ function installLogrotate(nameArg: string | undefined, args: string[], f: Instal
   const layers = loadLayers(f.config);
   const merged = mergeConfig(layers.file, layers.env, daemonOptionsFromFlags(undefined, [], f));
   // logrotate reads /etc/logrotate.d files only when no one but root can write them: 0644.
-  return emit(renderLogrotate(logrotateInputFrom(f.name ?? nameArg, merged)), 0o644, f);
+  return emit(renderLogrotate(logrotateInputFrom((f.name as string | undefined) ?? nameArg, merged)), 0o644, f);
 }

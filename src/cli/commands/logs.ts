@@ -11,14 +11,14 @@ export interface LogsFlags {
   config?: string;
   name?: string;
   stdout?: string;
-  lines: string;
+  lines?: string;
   follow?: boolean;
   json?: boolean;
 }
 
 export async function logsCommand(nameArg: string | undefined, f: LogsFlags): Promise<number | null> {
   const file = logFile(nameArg, f);
-  const n = lineCount(f.lines);
+  const n = lineCount(f.lines ?? '10');
   const stop = new AbortController();
   const print = (lines: string[]): void => {
     writeAll(1, lines.map((l) => (f.json ? JSON.stringify({ line: l }) : l) + '\n').join(''));

@@ -1,7 +1,7 @@
 // taskdaemon reload: SIGHUP to the lock holder, then wait for that reload's
 // result over the control socket: 0 applied, 1 rejected (with the daemon's
 // reason) or not observed, 7 not running.
-import { reloadDaemon } from '../../control/reload';
+import { reloadDaemon } from '../../control/client/reload';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
 import { parseDuration } from '../../duration';

@@ -3,8 +3,8 @@
 // anew; `restart NAME` asks the running daemon what it was started with.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { controlSocketPath, rpcCall } from '../../control/rpc-client';
-import { daemonStatus, stopDaemon } from '../../control/stop-status';
+import { controlSocketPath, rpcCall } from '../../control/client/rpc-client';
+import { daemonStatus, stopDaemon } from '../../control/client/stop-status';
 import { TaskdaemonError } from '../../errors';
 import type { ResolvedOptions } from '../../options';
 import { defaultPidfile, validateName } from '../../paths';

@@ -1,6 +1,6 @@
 // taskdaemon start: daemonize the entry and wait until it is ready.
 import { startDaemon, type StartResult } from '../../daemonize';
-import { ensureRunning } from '../../control/ensure-running';
+import { ensureRunning } from '../../control/client/ensure-running';
 import { EXIT } from '../../exit-codes';
 import { json, out } from '../output';
 import { resolveDaemon, type DaemonFlags, type Resolved } from '../shared';

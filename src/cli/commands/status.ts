@@ -1,11 +1,8 @@
 // taskdaemon status: LSB status codes from the pidfile's lock, and the
 // daemon's own report over its control socket when it can be reached.
-import { controlSocketPath, rpcCall } from '../../control/rpc-client';
-import { daemonStatus, type DaemonStatus } from '../../control/stop-status';
-import * as fs from 'node:fs';
+import type { DaemonStatus } from '../../control/client/stop-status';
+import { inspectDaemon, type Inspection } from '../../control/client/inspect';
 import { STATUS_EXIT } from '../../exit-codes';
-import { isStopped } from '../../proc-state';
-import type { StatusReport } from '../../runtime/status-report';
 import { packageVersion } from '../../version';
 import { color, err, json, out } from '../output';
 import { targetPidfile, type TargetOptions } from '../shared';
@@ -13,8 +10,6 @@ import { targetPidfile, type TargetOptions } from '../shared';
 export interface StatusFlags extends TargetOptions {
   json?: boolean;
 }
-
-type Report = StatusReport & { name: string; version: string; mode: string };
 
 function duration(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -32,35 +27,18 @@ function runningDetail(s: Extract<DaemonStatus, { state: 'running' }>): string {
 
 export async function statusCommand(nameArg: string | undefined, f: StatusFlags): Promise<number> {
   const { name, pidfile } = targetPidfile(nameArg, f);
-  let s: DaemonStatus;
+  let s: Inspection;
   try {
-    s = daemonStatus(pidfile);
+    s = await inspectDaemon(pidfile);
   } catch (e) {
     // LSB: a status that cannot be determined is 4, whatever the reason.
     err(`taskdaemon: cannot tell whether ${name} runs: ${e instanceof Error ? e.message : String(e)}`);
     return STATUS_EXIT.UNKNOWN;
   }
-  let report: Report | null = null;
-  let socketProblem: string | null = null;
-  // A stopped process answers nothing until SIGCONT: say so at once instead of waiting for a timeout.
-  const stopped = s.state === 'running' && s.pid !== null && isStopped(s.pid);
-  if (s.state === 'running' && !stopped) {
-    // The pidfile's lock decides; the socket only adds detail (it may be root's, or absent under `run --no-pidfile`).
-    const sock = controlSocketPath(pidfile);
-    if (fs.existsSync(sock)) {
-      report = await rpcCall<Report>(sock, 'status', {}, 3_000).catch((e: unknown) => {
-        socketProblem = e instanceof Error ? e.message : String(e);
-        return null;
-      });
-      if (report && (typeof report !== 'object' || typeof report.phase !== 'string')) {
-        socketProblem = `the control socket ${sock} answered 'status' with an unexpected report`;
-        report = null;
-      }
-    }
-  }
+  const { report, controlError, stopped, ...facts } = s;
   const mismatch = report && report.version !== packageVersion();
   if (f.json) {
-    json({ name, ...s, ...(stopped && { stopped: true }), cliVersion: packageVersion(), ...(report && { daemon: report }), ...(socketProblem && { controlError: socketProblem }) });
+    json({ name, ...facts, ...(stopped && { stopped: true }), cliVersion: packageVersion(), ...(report && { daemon: report }), ...(controlError && { controlError }) });
   } else if (s.state === 'running') {
     out(`${name} is ${color(1, 32, 'running')}${runningDetail(s)}`);
     if (stopped) out(`  but stopped by a signal (SIGSTOP or SIGTSTP): it runs no code until it gets SIGCONT`);
@@ -76,7 +54,7 @@ export async function statusCommand(nameArg: string | undefined, f: StatusFlags)
   } else {
     out(`${name} is not running`);
   }
-  if (socketProblem && !f.json) err(`taskdaemon: warning: no report from ${name}: ${socketProblem}`);
+  if (controlError && !f.json) err(`taskdaemon: warning: no report from ${name}: ${controlError}`);
   if (mismatch) err(`taskdaemon: warning: ${name} runs taskdaemon ${report!.version}, this CLI is ${packageVersion()}; restart it to upgrade`);
   return s.state === 'running' ? STATUS_EXIT.RUNNING : s.state === 'dead' ? STATUS_EXIT.DEAD_WITH_PIDFILE : STATUS_EXIT.NOT_RUNNING;
 }

@@ -1,5 +1,5 @@
 // taskdaemon stop: SIGTERM the lock holder, wait, then SIGKILL.
-import { stopDaemon } from '../../control/stop-status';
+import { stopDaemon } from '../../control/client/stop-status';
 import { EXIT } from '../../exit-codes';
 import { err, json, out } from '../output';
 import { stopPlan, targetPidfile, type TargetOptions } from '../shared';

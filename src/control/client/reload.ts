@@ -3,12 +3,12 @@
 // SIGHUP to the lock holder through a pidfd (so `kill -HUP` and this take the
 // same path in the daemon), then wait for the result of the reload it caused.
 import * as fs from 'node:fs';
-import { EXIT } from '../exit-codes';
-import { TaskdaemonError } from '../errors';
-import { holdsLock, probePidfile } from '../pidfile';
-import { isStopped } from '../proc-state';
-import type { ReloadResult } from '../runtime/define';
-import { signalProcess } from '../terminate';
+import { EXIT } from '../../exit-codes';
+import { TaskdaemonError } from '../../errors';
+import { holdsLock, probePidfile } from '../../pidfile';
+import { isStopped } from '../../proc-state';
+import type { ReloadResult } from '../../runtime/define';
+import { signalProcess } from '../../terminate';
 import { controlSocketPath, rpcCall } from './rpc-client';
 import { notLockHolder } from './stop-status';
 

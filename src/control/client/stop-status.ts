@@ -1,9 +1,9 @@
 // `stop` and `status` from the pidfile and its lock (DESIGN.md §4). Only a
 // process that holds the pidfile open while its lock is held is ever signalled.
-import { TaskdaemonError } from '../errors';
-import { holdsLock, lockHolders, probePidfile, removeStalePidfile } from '../pidfile';
-import { parseRetry, timeoutSchedule } from '../retry';
-import { terminate } from '../terminate';
+import { TaskdaemonError } from '../../errors';
+import { holdsLock, lockHolders, probePidfile, removeStalePidfile } from '../../pidfile';
+import { parseRetry, timeoutSchedule } from '../../retry';
+import { terminate } from '../../terminate';
 
 export type DaemonStatus =
   /** pid: the lock holder. namedPid, when it differs: what the pidfile says (then pid is whoever truly holds the lock, or null). */

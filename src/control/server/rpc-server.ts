@@ -4,7 +4,7 @@
 // nothing a client does can crash the daemon or leave state behind.
 // See: https://www.jsonrpc.org/specification
 import * as net from 'node:net';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../../runtime/logger';
 
 export type Method = (params: unknown) => unknown;
 

@@ -4,11 +4,11 @@
 // for its readiness over the control socket; if that start fails, the next
 // caller tries, all within one ready timeout.
 import * as fs from 'node:fs';
-import { TaskdaemonError } from '../errors';
-import { formatDuration } from '../duration';
-import type { ResolvedOptions } from '../options';
-import { AlreadyRunningError, probePidfile } from '../pidfile';
-import { startDaemon, type StartControl, type StartResult } from '../daemonize';
+import { TaskdaemonError } from '../../errors';
+import { formatDuration } from '../../duration';
+import type { ResolvedOptions } from '../../options';
+import { AlreadyRunningError, probePidfile } from '../../pidfile';
+import { startDaemon, type StartControl, type StartResult } from '../../daemonize';
 import { controlSocketPath, rpcCall, RpcCallError } from './rpc-client';
 
 export type EnsureResult = { started: true; result: StartResult } | { started: false; pid: number | null };

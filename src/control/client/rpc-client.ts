@@ -4,9 +4,9 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { TaskdaemonError } from '../errors';
+import { TaskdaemonError } from '../../errors';
 
-export { controlSocketPath } from '../paths';
+export { controlSocketPath } from '../../paths';
 
 /** Replies longer than this are refused (a status report is a few KiB). */
 export const MAX_REPLY = 1024 * 1024;

@@ -1,0 +1,38 @@
+// What is true of a daemon right now, for `taskdaemon status` and
+// DaemonManager.status() alike (one implementation, one vocabulary, LSB's):
+// running (its pidfile's lock is held), dead (the pidfile names a pid nobody
+// holds the lock for), stopped (no pidfile, or an empty one). The lock decides;
+// the control socket only adds the daemon's own report, and a daemon stopped by
+// SIGSTOP is not asked (it cannot answer until SIGCONT).
+import * as fs from 'node:fs';
+import type { DaemonStatusReport } from '../../runtime/control-surface';
+import { isStopped } from '../../proc-state';
+import { controlSocketPath, rpcCall } from './rpc-client';
+import { daemonStatus, type DaemonStatus } from './stop-status';
+
+export type Inspection = DaemonStatus & {
+  /** Stopped by a signal (state T): running, but deaf until SIGCONT. */
+  stopped?: boolean;
+  /** The daemon's own report, when its control socket answered. */
+  report?: DaemonStatusReport & { health: { ok: boolean; detail?: unknown } };
+  /** Why there is no report although the daemon runs. */
+  controlError?: string;
+};
+
+export async function inspectDaemon(pidfile: string, o: { report?: boolean; timeoutMs?: number } = {}): Promise<Inspection> {
+  const s = daemonStatus(pidfile);
+  if (s.state !== 'running') return s;
+  if (s.pid !== null && isStopped(s.pid)) return { ...s, stopped: true };
+  const sock = controlSocketPath(pidfile);
+  // No socket: a daemon under `run --no-pidfile`'s sibling, or a program without the runtime.
+  if (o.report === false || !fs.existsSync(sock)) return s;
+  try {
+    const report = await rpcCall<Inspection['report']>(sock, 'status', {}, o.timeoutMs ?? 3_000);
+    if (typeof report !== 'object' || report === null || typeof report.phase !== 'string') {
+      return { ...s, controlError: `the control socket ${sock} answered 'status' with an unexpected report` };
+    }
+    return { ...s, report };
+  } catch (e) {
+    return { ...s, controlError: e instanceof Error ? e.message : String(e) };
+  }
+}

@@ -1,0 +1,50 @@
+// A daemon's first steps after exec, for the boot script and for a program
+// that daemonized itself: read the options from the pipe the marker variable
+// names (markers.ts), take over the inherited fds (readiness pipe, pidfile
+// lock, control socket) so the program's own children do not inherit them,
+// and build the lifecycle.
+import * as fs from 'node:fs';
+import { check } from '../errors';
+import { native } from '../native';
+import type { LockedPidfile } from '../pidfile';
+import { Lifecycle } from './lifecycle';
+import { BOOT_ENV, type BootMarker } from './markers';
+
+/** The marker `start` left, or null when this process was not started by it. Deletes the variable either way. */
+export function readMarker(): BootMarker | null {
+  const raw = process.env[BOOT_ENV];
+  delete process.env[BOOT_ENV];
+  if (raw === undefined) return null;
+  if (!/^\d+$/.test(raw)) throw new Error(`${BOOT_ENV}=${raw}: not an fd number`);
+  const fd = Number(raw);
+  let m: BootMarker;
+  try {
+    m = JSON.parse(fs.readFileSync(fd, 'utf8')) as BootMarker;
+  } catch (e) {
+    throw new Error(`unreadable marker on fd ${fd}: ${(e as Error).message}`);
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* never opened */
+    }
+  }
+  if (m.v !== 2) throw new Error(`marker version ${String(m.v)}: the CLI and this runtime are different taskdaemon versions`);
+  return m;
+}
+
+/** The lifecycle of a started daemon: `entry` loads the program (boot.js); `self` is the program already running (daemonize()). */
+export function daemonLifecycle(m: BootMarker, program: 'entry' | 'self'): Lifecycle {
+  const o = m.options;
+  const n = native();
+  // Inherited without CLOEXEC for the exec; the program's own children must not get them.
+  if (m.readyFd >= 0) check(n.setCloexec(m.readyFd, true), 'fcntl');
+  if (m.controlFd >= 0) check(n.setCloexec(m.controlFd, true), 'fcntl');
+  let lock: LockedPidfile | null = null;
+  if (m.lockFd >= 0 && o.pidfile) {
+    check(n.setCloexec(m.lockFd, true), 'fcntl');
+    const st = fs.fstatSync(m.lockFd);
+    lock = { fd: m.lockFd, path: o.pidfile, dev: st.dev, ino: st.ino };
+  }
+  return new Lifecycle({ options: o, mode: 'daemon', program, readyFd: m.readyFd, lock, controlFd: m.controlFd, stdoutPath: o.stdout, stderrPath: o.stderr });
+}
