@@ -217,7 +217,8 @@ function cases(): Case[] {
       setup(dir) {
         const pidfile = path.join(dir, 'd.pid');
         fs.writeFileSync(pidfile, garbage(victim.pid));
-        const holder = spawn('flock', ['-x', '-n', pidfile, 'sleep', '600'], { stdio: 'ignore' });
+        // Its own process group, so flock(1) and the sleep that inherits the lock go together.
+        const holder = spawn('flock', ['-x', '-n', pidfile, 'sleep', '600'], { stdio: 'ignore', detached: true });
         return { dir, pidfile, log: path.join(dir, 'd.log'), guarded: [pidfile], holder };
       },
     });
@@ -288,14 +289,14 @@ describe('hostile files', () => {
       for (const c of all) {
         for (const cmd of FULL ? c.commands : c.commands.slice(0, 1)) {
           const setup = c.setup(fresh(c.name), cmd);
-          if (setup.holder) await waitFor(() => !flockFree(setup.pidfile), 5_000, 'flock(1) to lock');
           try {
+            if (setup.holder) await waitFor(() => !flockFree(setup.pidfile), 20_000, 'flock(1) to lock');
             const p = await runCommand(c, cmd, setup);
             trials++;
             if (p.length === 0) held++;
             problems.push(...p);
           } finally {
-            setup.holder?.kill('SIGKILL');
+            if (setup.holder?.pid) process.kill(-setup.holder.pid, 'SIGKILL');
           }
         }
       }

@@ -30,7 +30,7 @@ interface Round {
   results: CliResult[];
   /** Callers that exited 0 while the daemon's log did not yet say `ready`. */
   earlyOk: number;
-  /** Pidfile samples after the first caller exited 0 that did not name the winner. */
+  /** Pidfile samples that were stale, or empty once the winner had written its pid. */
   badSamples: string[];
   samples: number;
   daemons: number[];
@@ -39,35 +39,32 @@ interface Round {
 async function race(s: Sandbox, oknodo: boolean): Promise<Round> {
   const args = ['start', PROBE, ...s.flags, ...(oknodo ? ['--oknodo'] : []), '--', s.tag, `--init-delay=${INIT_DELAY_MS}`];
   let earlyOk = 0;
-  let winnerPid: number | null = null;
-  const badSamples: string[] = [];
-  let samples = 0;
+  const seen: string[] = [];
   // Reads the file only (no lock taken), so the sampler cannot disturb the race.
   const sampler = setInterval(() => {
-    if (winnerPid === null) return;
-    samples++;
-    let text: string;
     try {
-      text = fs.readFileSync(s.pidfile, 'utf8');
+      seen.push(fs.readFileSync(s.pidfile, 'utf8'));
     } catch (e) {
-      text = `<${(e as NodeJS.ErrnoException).code}>`;
+      seen.push(`<${(e as NodeJS.ErrnoException).code}>`);
     }
-    if (text !== `${winnerPid}\n`) badSamples.push(JSON.stringify(text));
   }, 5);
   try {
     const results = await Promise.all(
       Array.from({ length: STARTERS }, () =>
         td(args, { timeoutMs: 300_000 }).then((r) => {
-          if (r.code === 0) {
-            // A caller told "running" must find the daemon ready at that moment.
-            if (!/ ready pid \d+/.test(s.readLog())) earlyOk++;
-            winnerPid ??= s.readPid();
-          }
+          // A caller told "running" must find the daemon ready at that moment.
+          if (r.code === 0 && !/ ready pid \d+/.test(s.readLog())) earlyOk++;
           return r;
         }),
       ),
     );
-    return { results, earlyOk, badSamples, samples, daemons: pidsWith(s.tag) };
+    clearInterval(sampler);
+    // Before the daemon writes its pid the file is missing or empty; from then
+    // on it names the winner, and nothing else, for the rest of the round.
+    const final = `${s.readPid()}\n`;
+    const first = seen.indexOf(final);
+    const badSamples = seen.filter((t, i) => (i < first || first < 0 ? t !== '<ENOENT>' && t !== '' : t !== final)).map((t) => JSON.stringify(t.slice(0, 40)));
+    return { results, earlyOk, badSamples, samples: seen.length, daemons: pidsWith(s.tag) };
   } finally {
     clearInterval(sampler);
   }
