@@ -2,7 +2,7 @@
 // chosen moment: the starter (the CLI), the intermediate child (alive for a
 // few milliseconds between the two forks) and the daemon-to-be.
 import * as fs from 'node:fs';
-import { alive, pidsWith, procStat } from './proc';
+import { alive, pidsWith, procStat, procState } from './proc';
 
 /** Children of `pid`'s main thread (the thread that forks), from /proc. */
 export function childrenOf(pid: number): number[] {
@@ -13,18 +13,9 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
-function state(pid: number): string | null {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-  } catch {
-    return null;
-  }
-}
-
 /** kill -9 if the process is still running (not gone, not a zombie): true if the signal landed. */
 export function kill9(pid: number): boolean {
-  const st = state(pid);
+  const st = procState(pid);
   if (st === null || st === 'Z' || st === 'X') return false;
   try {
     process.kill(pid, 'SIGKILL');

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES } from './cli';
 import { childrenOf } from './kill-moment';
-import { alive, waitFor } from './proc';
+import { alive, procState, waitFor } from './proc';
 
 const VICTIM = path.join(FIXTURES, 'victim.js');
 
@@ -16,15 +16,6 @@ export interface Victim {
   outer: number;
   /** Signals received so far, and "died" or "stopped" when that happened. */
   received(): Promise<string[]>;
-}
-
-function procState(pid: number): string | null {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-  } catch {
-    return null;
-  }
 }
 
 /**
