@@ -15,7 +15,8 @@
         "native/notify.cc",
         "native/fds.cc",
         "native/limits.cc",
-        "native/control.cc"
+        "native/control.cc",
+        "native/child.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -11,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   taskdaemon::InitNotify(env, exports);
   taskdaemon::InitLimits(env, exports);
   taskdaemon::InitControl(env, exports);
+  taskdaemon::InitChild(env, exports);
   return exports;
 }
 

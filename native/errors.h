@@ -25,5 +25,6 @@ void InitFds(Napi::Env env, Napi::Object exports);
 void InitNotify(Napi::Env env, Napi::Object exports);
 void InitLimits(Napi::Env env, Napi::Object exports);
 void InitControl(Napi::Env env, Napi::Object exports);
+void InitChild(Napi::Env env, Napi::Object exports);
 
 }  // namespace taskdaemon

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 #include "errors.h"
+#include "signal-safe.h"
 #include "steps.h"
 
 namespace taskdaemon {
@@ -50,31 +51,6 @@ struct Spec {
   // daemon's pid there, so the starter knows it the moment daemonize returns.
   int pid_fd = -1;
 };
-
-// --- async-signal-safe helpers, used only between fork and exec ---
-
-size_t Append(char* buf, size_t n, size_t cap, const char* s) {
-  while (*s && n + 1 < cap) buf[n++] = *s++;
-  return n;
-}
-
-size_t AppendUint(char* buf, size_t n, size_t cap, unsigned long v) {
-  char tmp[24];
-  size_t k = 0;
-  do { tmp[k++] = static_cast<char>('0' + v % 10); v /= 10; } while (v && k < sizeof tmp);
-  while (k && n + 1 < cap) buf[n++] = tmp[--k];
-  return n;
-}
-
-void WriteAll(int fd, const char* buf, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, buf, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    buf += w;
-    n -= static_cast<size_t>(w);
-  }
-}
 
 // One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line
 // ends it). ERRNO=0 means the step succeeded where it had to fail. Steps are
@@ -201,17 +177,6 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   execve(s.file.c_str(), s.argv.data(), s.envp.data());
   Fail(s, Step::EXECVE, errno);
-}
-
-// fork(2) runs pthread_atfork handlers in the child (libuv registers one that
-// recreates its signal pipe); _Fork (glibc 2.34+, POSIX.1-2024) runs none and
-// is async-signal-safe, so nothing but our own code runs before execve.
-pid_t BareFork() {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  return _Fork();
-#else
-  return fork();
-#endif
 }
 
 // The intermediate child: leaves the caller's session, forks the daemon and

@@ -155,6 +155,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
   let createdStateDir: string | null = null;
   let reader: ReadinessReader | null = null;
   let daemonPid = 0;
+  let pipeRead = -1;
   let handedOver = false;
   try {
     fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
@@ -167,8 +168,8 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     if (err !== out) fds.push(err);
     const logStart = fs.fstatSync(out).size;
     const [readFd, writeFd] = check<[number, number]>(n.pipe(), 'pipe');
+    pipeRead = readFd;
     fds.push(writeFd);
-    reader = new ReadinessReader(readFd);
 
     createdStateDir = prepareStateDir(o);
     // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
@@ -205,6 +206,11 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     daemonPid = check(n.daemonize(spec), 'fork').daemonPid;
     // Our copies must close, or end of file on the pipe would never come.
     for (const fd of fds.splice(0)) fs.closeSync(fd);
+    // Read from here on: what the children wrote waits in the pipe, and setting
+    // the reader up (libuv's thread pool) overlaps the daemon's boot instead of
+    // delaying the fork.
+    reader = new ReadinessReader(pipeRead);
+    pipeRead = -1;
 
     const pid = daemonPid || (reader.daemonPid ?? 0);
     let outcome: Outcome;
@@ -226,6 +232,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     return { name: o.name, pid: outcome.pid ?? pid, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };
   } finally {
     reader?.close();
+    if (pipeRead >= 0) fs.closeSync(pipeRead);
     for (const fd of fds) fs.closeSync(fd);
     // We still hold the lock (same open file description as the daemon's),
     // so on failure the pidfile is ours to remove: no later start can have won it.

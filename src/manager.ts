@@ -77,31 +77,30 @@ export class DaemonManager {
     return lazy.rpc().controlSocketPath(this.pidfile);
   }
 
-  /** Daemonize and resolve when it is ready. Rejects with the daemon's own error; then status() is 'failed'. */
-  async start(control: Daemonize.StartControl = {}): Promise<Daemonize.StartResult> {
+  // A start's outcome is remembered for status(): 'failed' with its message until one succeeds.
+  private async remembered<T>(start: Promise<T>): Promise<T> {
     try {
-      const r = await lazy.daemonize().startDaemon(this.options, control);
+      const r = await start;
       this.lastFailure = null;
       return r;
     } catch (err) {
+      // Another's running daemon is not this manager's failure.
       if ((err as { code?: string }).code !== 'ERR_ALREADY_RUNNING') this.lastFailure = err as Error;
       throw err;
     }
+  }
+
+  /** Daemonize and resolve when it is ready. Rejects with the daemon's own error; then status() is 'failed'. */
+  start(control: Daemonize.StartControl = {}): Promise<Daemonize.StartResult> {
+    return this.remembered(lazy.daemonize().startDaemon(this.options, control));
   }
 
   /**
    * Start it unless it runs; resolve once it is ready, whoever started it (many
    * callers at once give one daemon). `started` says whether this call started it.
    */
-  async ensureRunning(control: Daemonize.StartControl = {}): Promise<EnsureRunning.EnsureResult> {
-    try {
-      const r = await lazy.ensureRunning().ensureRunning(this.options, control);
-      this.lastFailure = null;
-      return r;
-    } catch (err) {
-      this.lastFailure = err as Error;
-      throw err;
-    }
+  ensureRunning(control: Daemonize.StartControl = {}): Promise<EnsureRunning.EnsureResult> {
+    return this.remembered(lazy.ensureRunning().ensureRunning(this.options, control));
   }
 
   /** SIGTERM (or the retry schedule), wait for the exit, remove the pidfile. */

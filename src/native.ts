@@ -28,6 +28,23 @@ export interface DaemonizeSpec {
   readable?: { path: string; step: SetupStepName }[];
 }
 
+export interface ChildSpec {
+  file: string;
+  argv: string[];
+  envp: string[];
+  cwd?: string;
+  fds: number[];
+  /** Complete the envp entry "LISTEN_PID=" with the child's own pid (socket activation). */
+  listenPid?: boolean;
+}
+
+/** How a child ended: an exit code, or the signal that killed it. */
+export interface ChildExit {
+  pid: number;
+  code: number | null;
+  signal: number | null;
+}
+
 export interface Rlimit {
   resource: 'nofile' | 'core' | 'nproc' | 'memlock';
   /** -1: unlimited */
@@ -71,6 +88,12 @@ export interface NativeBinding {
   sdNotify(socketPath: string, message: string): number;
   setrlimit(resource: Rlimit['resource'], soft: number, hard: number): number;
   unixListen(path: string, backlog: number): number | NativeFailure;
+  /** fork + execve of a child with exactly `fds` as its fds 0..n-1 (-1: closed); LISTEN_PID=<its pid> when asked. */
+  spawnChild(spec: ChildSpec): { pid: number } | NativeFailure;
+  /** waitpid(pid, WNOHANG): null while it runs. */
+  waitChild(pid: number): ChildExit | null | number;
+  /** waitpid(-1, WNOHANG) until none is left: every child that ended. */
+  reapAny(): ChildExit[];
 }
 
 let binding: NativeBinding | undefined;

@@ -7,7 +7,7 @@ import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
 import type { Rlimit } from './native';
 import { checkParentDir, defaultLogFile, defaultPidfile, defaultStateFile, nameFromEntry, validateName } from './paths';
-import type { LogFormat } from './runtime/logger';
+import { LEVELS, type Level, type LogFormat } from './runtime/logger';
 import { resolveCredentials, type Credentials } from './users';
 import { parseDuration } from './duration';
 import { readEnvFile } from './env-file';
@@ -42,6 +42,10 @@ export interface DaemonOptions {
   grace?: number | string;
   /** Lifecycle log lines as text (default) or JSON. */
   logFormat?: string;
+  /** Lines below this level are not written: debug, info (default), warn, error. */
+  logLevel?: string;
+  /** The config file these options came from (a reload re-reads its log_level). */
+  configFile?: string | null;
   /** File for ctx.state; `false` for none. Default: <state dir>/<name>/state.json. */
   stateFile?: string | false;
   /** Reload when this file changes. */
@@ -88,6 +92,8 @@ export interface ResolvedOptions {
   readyTimeoutMs: number;
   graceMs: number;
   logFormat: LogFormat;
+  logLevel: Level;
+  configFile: string | null;
   stateFile: string | null;
   /** True for the default per-daemon state directory, which start creates for the daemon's user. */
   stateDirIsDefault: boolean;
@@ -165,6 +171,12 @@ export function parseLogFormat(v: string | undefined): LogFormat {
   throw invalid(`invalid --log-format '${v}': expected text or json`, undefined, 'log-format');
 }
 
+export function parseLogLevel(v: string | undefined): Level {
+  if (v === undefined) return 'info';
+  if ((LEVELS as readonly string[]).includes(v)) return v as Level;
+  throw invalid(`invalid --log-level '${v}': expected debug, info, warn or error`, undefined, 'log-level');
+}
+
 export function resolveEntry(entry: string): string {
   const abs = path.resolve(entry);
   let st: fs.Stats;
@@ -224,6 +236,7 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
   const passEnv = parseNames(o.passEnv);
   const graceMs = parseDuration(o.grace ?? DEFAULT_GRACE_S, '--grace');
   const logFormat = parseLogFormat(o.logFormat);
+  const logLevel = parseLogLevel(o.logLevel);
   const rlimits = parseLimits(o);
   const nice = o.nice === undefined ? null : parseInteger(o.nice, '--nice', -20, 19);
   const healthPort = o.healthPort === undefined ? null : parseInteger(o.healthPort, '--health-port', 1, 65535);
@@ -257,6 +270,8 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
     readyTimeoutMs,
     graceMs,
     logFormat,
+    logLevel,
+    configFile: o.configFile ?? null,
     stateFile,
     stateDirIsDefault: o.stateFile === undefined,
     watchConfig: o.watchConfig ? path.resolve(o.watchConfig) : null,

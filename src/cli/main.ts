@@ -6,7 +6,7 @@ import { errorFacts, exitCodeFor, TaskdaemonError } from '../errors';
 import { native } from '../native';
 import { packageVersion } from '../version';
 import { err, json, oneLine, stdoutUsed } from './output';
-import { createProgram, type Action } from './program';
+import { commandsFor, createProgram, type Action } from './program';
 
 
 function report(e: unknown, debug: boolean, asJson: boolean): number {
@@ -48,7 +48,7 @@ export function main(argv: string[] = process.argv): void {
         (e: unknown) => process.exit(report(e, debug, asJson)),
       );
   };
-  const program = createProgram(runner, packageVersion());
+  const program = createProgram(runner, packageVersion(), commandsFor(argv.slice(2)));
   // Before any command touches anything: an unsupported machine gets one ERR_UNSUPPORTED_PLATFORM
   // line and exit 5 (LSB "not installed"), or 4 from status (LSB "unknown"), never a half-done action.
   program.hook('preAction', (_program, command) => {

@@ -1,7 +1,7 @@
 // Terminal output without building process.stdout (the first console.log
 // costs ~8 ms; DESIGN.md §7). Color only on a TTY and never with NO_COLOR.
 import * as fs from 'node:fs';
-import * as tty from 'node:tty';
+import type * as Tty from 'node:tty';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let readerGone = false;
@@ -46,8 +46,12 @@ export function err(text: string): void {
   writeAll(2, text.endsWith('\n') ? text : text + '\n');
 }
 
+// node:tty brings net and the stream classes with it (~3 ms): asked only when there is color to decide.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const isatty = (fd: number): boolean => (require('node:tty') as typeof Tty).isatty(fd);
+
 export function color(fd: 1 | 2, code: number, text: string): string {
-  if (process.env.NO_COLOR !== undefined || !tty.isatty(fd)) return text;
+  if (process.env.NO_COLOR !== undefined || !isatty(fd)) return text;
   return `\x1b[${code}m${text}\x1b[0m`;
 }
 

@@ -141,7 +141,7 @@ export function resolveDaemon(entry: string | undefined, args: string[], f: Daem
   const flags = daemonOptionsFromFlags(entry, args, f);
   const merged = mergeConfig(layers.file, layers.env, flags);
   try {
-    return { options: resolveOptions(merged as DaemonOptions), merged, layers };
+    return { options: resolveOptions({ ...(merged as DaemonOptions), configFile: layers.configFile }), merged, layers };
   } catch (e) {
     if (!(e instanceof TaskdaemonError) || !e.key || e.exitCode !== EXIT.INVALID_ARGS) throw e;
     const key = camel(e.key);

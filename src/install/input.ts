@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import type { DaemonOptions, ResolvedOptions } from '../options';
 import { nameFromEntry, validateName } from '../paths';
+import { OPTIONS } from '../option-table';
 
 export interface InstallInput {
   name: string;
@@ -26,8 +27,8 @@ export interface InstallInput {
   nofile?: number;
   /** WatchdogSec= of a Type=notify unit, in seconds; absent: no watchdog. */
   watchdogSec?: number;
-  /** Further taskdaemon flags, already in argv form (--log-format, --watch-config, --core, --nice, --health-port, ...). */
-  extraFlags?: string[];
+  /** The resolved options the other flags render from (the option table's `render`). */
+  options?: ResolvedOptions;
 }
 
 // A service runs as root, whoever renders its file: these are the root
@@ -53,29 +54,6 @@ export function withSystemPaths(o: DaemonOptions): DaemonOptions {
   };
 }
 
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? String(ms / 1000) : `${ms}ms`;
-}
-
-// Options that have no field of their own in InstallInput, as CLI flags.
-function extraFlagsOf(o: ResolvedOptions): string[] {
-  const flags: string[] = [];
-  for (const f of o.envFiles) flags.push('--env-file', f);
-  for (const n of o.passEnv) flags.push('--pass-env', n);
-  if (o.inheritEnv) flags.push('--inherit-env');
-  if (o.logFormat !== 'text') flags.push('--log-format', o.logFormat);
-  if (o.watchConfig) flags.push('--watch-config', o.watchConfig);
-  for (const l of o.rlimits) {
-    if (l.resource !== 'core') continue;
-    if (l.hard === 0) flags.push('--prevent-core');
-    else flags.push('--core', l.hard < 0 ? 'unlimited' : String(l.hard));
-  }
-  if (o.nice !== null) flags.push('--nice', String(o.nice));
-  if (o.healthPort !== null) flags.push('--health-port', String(o.healthPort));
-  if (o.healthHost !== '127.0.0.1') flags.push('--health-host', o.healthHost);
-  return flags;
-}
-
 export function installInputFrom(o: ResolvedOptions, raw: { user?: string; group?: string }): InstallInput {
   const nofile = o.rlimits.find((l) => l.resource === 'nofile');
   const input: InstallInput = {
@@ -99,30 +77,30 @@ export function installInputFrom(o: ResolvedOptions, raw: { user?: string; group
   if (raw.user) input.user = raw.user;
   if (raw.group) input.group = raw.group;
   if (nofile) input.nofile = nofile.hard;
-  const extra = extraFlagsOf(o);
-  if (extra.length) input.extraFlags = extra;
+  input.options = o;
   return input;
 }
 
 // The taskdaemon flags a service file passes, beyond entry, --name and the
 // pidfile: only those that differ from what the service would get anyway.
+// The paths are judged against the service's own defaults; every other option
+// renders itself (the option table's `render`).
 export function optionFlags(o: InstallInput, mode: 'start' | 'run'): string[] {
   const sys = systemPaths(o.name);
   const f: string[] = [];
   if (o.user) f.push('--user', o.user);
   if (o.group) f.push('--group', o.group);
-  if (o.umask !== 0o022) f.push('--umask', o.umask.toString(8).padStart(3, '0'));
-  if (o.cwd !== '/') f.push('--chdir', o.cwd);
   if (o.stdout !== sys.log) f.push('--stdout', o.stdout);
   if (o.stderr !== o.stdout) f.push('--stderr', o.stderr);
-  for (const [k, v] of Object.entries(o.env)) f.push('--env', `${k}=${v}`);
-  if (mode === 'start' && o.readyTimeoutMs !== 60_000) f.push('--ready-timeout', seconds(o.readyTimeoutMs));
-  if (o.graceMs !== 30_000) f.push('--grace', seconds(o.graceMs));
   if (o.stateFile === null) f.push('--no-state-file');
   else if (o.stateFile !== sys.stateFile) f.push('--state-file', o.stateFile);
-  if (o.nofile !== undefined) f.push('--nofile', String(o.nofile));
-  f.push(...(o.extraFlags ?? []));
-  return f;
+  return [...f, ...renderedFlags(o, mode)];
+}
+
+/** The flags of the options that render themselves (all but the paths and ids above). */
+export function renderedFlags(o: InstallInput, mode: 'start' | 'run'): string[] {
+  if (!o.options) return [];
+  return OPTIONS.flatMap((spec) => (spec.render && spec.commands.includes(mode) ? spec.render(o.options!) : []));
 }
 
 // Log files the daemon writes itself. `run` leaves stdout and stderr to the

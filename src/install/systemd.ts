@@ -5,7 +5,7 @@
 // run`, which sends READY=1 itself. Only the directives that name this daemon
 // change; everything else, the hardening included, is the shipped line.
 import * as path from 'node:path';
-import { logFiles, optionFlags, stopSeconds, systemPaths, type InstallInput } from './input';
+import { logFiles, optionFlags, renderedFlags, stopSeconds, systemPaths, type InstallInput } from './input';
 import { readShipped, type ShippedName } from './shipped';
 import { CONTROL, execLine, listPath, noSpecifiers, refuseControlChars, singlePath } from './unit-escape';
 
@@ -52,7 +52,7 @@ export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   ]).filter((d) => d !== stateDir);
 
   // Everything the service reads or writes, for the choice of ProtectHome= and PrivateTmp=.
-  const absArgs = [...o.args, ...(o.extraFlags ?? [])].filter((a) => a.startsWith('/') && !CONTROL.test(a));
+  const absArgs = [...o.args, ...renderedFlags(o, mode)].filter((a) => a.startsWith('/') && !CONTROL.test(a));
   const touched = [o.node, o.bin, o.entry, o.cwd, ...writable, ...(stateDir ? [stateDir] : []), ...absArgs];
 
   const argv =

@@ -23,7 +23,8 @@ import type * as HealthHttp from './health-http';
 import type * as ListenFds from './listen-fds';
 import type * as LogReopen from './log-reopen';
 import { guardStdio, onLogRecovered } from './log-loss';
-import { createLogger, formatLine, type Logger } from './logger';
+import { createLogger, formatLine, type Level, type Logger } from './logger';
+import type * as ConfigLoad from '../config/load';
 import type * as Notify from './notify';
 import { Reloads } from './reloads';
 import { installSignals, programHandles, type StopSignal } from './signals';
@@ -81,7 +82,7 @@ export class Lifecycle implements ControlSurface {
 
   constructor(private readonly o: LifecycleOptions) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
-    this.log = createLogger(o.options.logFormat);
+    this.log = createLogger(o.options.logFormat, 2, o.options.logLevel);
     this.store = o.options.stateFile ? new StateStore(o.options.stateFile, this.log) : null;
     // The service manager's variables belong to this process, not to the program's children.
     const notifier = o.mode === 'foreground' && process.env.NOTIFY_SOCKET ? lazy.notify().notifierFromEnv(this.log) : null;
@@ -317,11 +318,30 @@ export class Lifecycle implements ControlSurface {
   // --- reload ---
 
   private async applyReload(): Promise<void> {
+    this.rereadLogLevel();
     const def = this.def;
     // The new config is loaded and validated before the program sees it.
     const next = def?.loadConfig ? await def.loadConfig(this.ctx) : this.config;
     await def?.reload?.(this.ctx, next);
     this.config = next;
+  }
+
+  // A reload re-reads log_level from the config file the daemon was started
+  // with (when the file sets it): the one taskdaemon option a reload changes.
+  private rereadLogLevel(): void {
+    const file = this.o.options.configFile;
+    if (!file) return;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const level = (require('../config/load') as typeof ConfigLoad).loadConfigFile(file).options.logLevel;
+      if (level && level !== this.log.level) {
+        this.log.level = 'info';
+        this.log.info('log-level', `${level} (from ${file})`);
+        this.log.level = level as Level;
+      }
+    } catch (err) {
+      this.log.warn('log-level', `cannot re-read ${file}: ${errorMessage(err)}; keeping ${this.log.level}`);
+    }
   }
 
   private async dumpStatus(): Promise<void> {

@@ -7,7 +7,11 @@ import { writeLog } from './log-loss';
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
 
+export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
+
 export interface Logger {
+  /** Lines below this level are not written (--log-level; a reload or the program may change it). */
+  level: Level;
   debug(event: string, detail?: string): void;
   info(event: string, detail?: string): void;
   warn(event: string, detail?: string): void;
@@ -21,14 +25,17 @@ export function formatLine(format: LogFormat, level: Level, event: string, detai
   return `${now.toISOString()} ${level} ${process.pid} ${event}${detail ? ` ${detail.replace(/\n/g, '\\n')}` : ''}\n`;
 }
 
-export function createLogger(format: LogFormat = 'text', fd = 2): Logger {
-  const line = (level: Level, event: string, detail?: string): void => {
-    writeLog(fd, formatLine(format, level, event, detail));
-  };
-  return {
+export function createLogger(format: LogFormat = 'text', fd = 2, level: Level = 'info'): Logger {
+  const logger: Logger = {
+    level,
     debug: (e, d) => line('debug', e, d),
     info: (e, d) => line('info', e, d),
     warn: (e, d) => line('warn', e, d),
     error: (e, d) => line('error', e, d),
   };
+  const line = (at: Level, event: string, detail?: string): void => {
+    if (LEVELS.indexOf(at) < LEVELS.indexOf(logger.level)) return;
+    writeLog(fd, formatLine(format, at, event, detail));
+  };
+  return logger;
 }

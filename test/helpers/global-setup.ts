@@ -1,6 +1,6 @@
 // Before any test file: build the CLI the tests run (the step list from
-// native/steps.h, TypeScript, the compiled config validator and the man
-// page), and make sure nobody can read a copy of it.
+// native/steps.h, TypeScript, the compiled config validator, the bundles and
+// the man page), and make sure nobody can read a copy of it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -64,6 +64,7 @@ export default function setup(): () => void {
   run([path.join(ROOT, 'scripts', 'compile-steps.js')]); // before tsc: src imports its generated/steps
   run([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   run([path.join(ROOT, 'scripts', 'compile-schema.js')]);
+  run([path.join(ROOT, 'scripts', 'bundle.js')]); // the same dist/ as `npm run compile`
   run([path.join(ROOT, 'scripts', 'man.js')]);
   const { install, made } = readableInstall();
   // Test workers are forked after this and inherit it.

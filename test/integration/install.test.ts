@@ -211,7 +211,14 @@ describe('install systemd', () => {
     const argv = parsedExecStart(r.stdout, 'oddity.service');
     expect(argv.slice(argv.indexOf('--chdir'), argv.indexOf('--chdir') + 2)).toEqual(['--chdir', escapedForExec(odd)]);
     expect(argv).toContain('/var/log/td-odd/err%.log');
-    expect(argv.slice(-8)).toEqual(['--ready-timeout', '90', '--grace', '2500ms', '--state-file', escapedForExec(path.join(odd, 'state.json')), '--log-format', 'json']);
+    // Each option as a flag and its value, in the option table's order.
+    const pairs = [['--state-file', escapedForExec(path.join(odd, 'state.json'))], ['--chdir', escapedForExec(odd)], ['--ready-timeout', '90'], ['--grace', '2500ms'], ['--log-format', 'json']];
+    const at = pairs.map(([flag, value]) => {
+      const i = argv.indexOf(flag!);
+      expect(argv[i + 1], flag).toBe(value);
+      return i;
+    });
+    expect(at).toEqual([...at].sort((a, b) => a - b));
   });
 
   it("every hardening line of the shipped unit's [Service] is in the rendered unit, unchanged but for the visibility its paths need; none is added", async () => {

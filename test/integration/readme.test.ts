@@ -92,6 +92,29 @@ describe('README code blocks', () => {
     expect(loadConfigFile(file).options).toMatchObject({ name: 'api', user: 'api', umask: '027', retry: 'TERM/20/KILL/5', healthPort: 8081 });
   });
 
+  it('the self-daemonizing program runs as written (its paths and port swapped for the test\'s)', async () => {
+    const s = box();
+    const ro = nobodyReadable();
+    const dir = project(s, ro.root);
+    const port = await freePort();
+    const program = path.join(dir, 'server.mjs');
+    fs.writeFileSync(
+      program,
+      block('self')
+        .replace("'/run/app.pid'", JSON.stringify(s.pidfile))
+        .replace("'/var/log/app.log'", `${JSON.stringify(s.log)}, stateFile: false`)
+        .replace('listen(8080,', `listen(${port},`),
+    );
+    const r = spawnSync(ro.node, [program, s.tag], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const pid = s.readPid()!;
+    expect(r.stdout).toBe(`started server (pid ${pid})\n`);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe(`hello from ${pid}\n`);
+    expect(fs.readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
+    expect((await td(['stop', '--pidfile', s.pidfile])).code).toBe(0);
+  });
+
   for (const id of ['manager', 'functions']) {
     it(`the library example (${id}) runs as written`, async () => {
       const s = box();

@@ -141,6 +141,39 @@ describe.skipIf(why !== null)('Type=forking units, shipped and rendered, under a
     forkingLifecycle(unit, name, cfg, `/run/taskdaemon/${name}.log`);
   });
 
+  it('Type=forking with a program that daemonizes itself (daemonize()): ExecStart=node app.js, PIDFile=; status, reload and stop', () => {
+    // The unit a user writes for such a program: no taskdaemon CLI in it.
+    const pidfile = '/run/self.pid';
+    const log = '/run/self.log';
+    const options = JSON.stringify({ name: 'self', pidfile, stdout: log, stateFile: false }).replace(/"/g, '\\"');
+    sd.write(
+      '/etc/systemd/system/self.service',
+      `[Unit]\nDescription=a self-daemonizing program\n[Service]\nType=forking\nPIDFile=${pidfile}\n` +
+        `Environment="SELF_OPTIONS=${options}"\nExecStart=${process.execPath} ${path.join(FIXTURES, 'self.js')} self-tag\n` +
+        'ExecReload=/bin/kill -HUP $MAINPID\nRestart=no\n',
+    );
+    expect(sd.systemctl('daemon-reload').code).toBe(0);
+    const start = sd.systemctl('start', 'self.service');
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    expect(sd.show('self.service', 'ActiveState')).toBe('active');
+    const mainPid = Number(sd.show('self.service', 'MainPID'));
+    expect(Number(sd.sd(['cat', pidfile]).stdout.trim())).toBe(mainPid);
+    expect(procCmdline(mainPid)).toContain(`${path.join(FIXTURES, 'self.js')} self-tag`);
+    // The CLI sees it like any daemon it started.
+    const status = sd.sd([process.execPath, '--', BIN, 'status', '--pidfile', pidfile]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`running (pid ${mainPid})`);
+    expect(sd.systemctl('reload', 'self.service').code).toBe(0);
+    const text = (): string => sd.sd(['cat', log]).stdout;
+    for (let i = 0; i < 100 && !text().includes('reloaded generation 1'); i++) spawnWait(20);
+    expect(text()).toContain('reloaded generation 1');
+    expect(sd.systemctl('stop', 'self.service').code).toBe(0);
+    expect(sd.show('self.service', 'ActiveState')).toBe('inactive');
+    expect(text()).toContain('stopped exit 0');
+    expect(sd.sd(['test', '-e', pidfile]).code).not.toBe(0);
+  });
+
   it("Type=forking: an init that throws fails the start, the unit is failed, the message is in the journal", () => {
     const name = 'fork2';
     const cfg = appConfig(name, { version: 1, valid: false });

@@ -1,8 +1,9 @@
 // A one-shot JSON-RPC 2.0 call over a daemon's control socket. Whatever comes
 // back (garbage, a truncated line, a flood) ends in a clear TaskdaemonError,
-// never an exception from a data handler.
+// never an exception from a data handler. node:net is loaded on the first
+// call: `status` of a daemon that is not running never needs it.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as Net from 'node:net';
 import * as path from 'node:path';
 import { TaskdaemonError } from '../../errors';
 
@@ -45,7 +46,9 @@ function parseReply<T>(line: string): { result: T } | { error: { code: number; m
 
 // sun_path holds 107 bytes; a longer path is reached through an fd on its
 // directory, as the daemon's side binds it (native/control.cc).
-function connect(socketPath: string): net.Socket {
+function connect(socketPath: string): Net.Socket {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof Net;
   if (Buffer.byteLength(socketPath) < 108) return net.createConnection(socketPath);
   const dirFd = fs.openSync(path.dirname(socketPath), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   const sock = net.createConnection(`/proc/self/fd/${dirFd}/${path.basename(socketPath)}`);
@@ -60,7 +63,7 @@ function connect(socketPath: string): net.Socket {
 
 export function rpcCall<T = unknown>(socketPath: string, method: string, params: object = {}, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    let sock: net.Socket;
+    let sock: Net.Socket;
     try {
       sock = connect(socketPath);
     } catch (err) {

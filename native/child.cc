@@ -1,0 +1,206 @@
+// Children of a long-lived taskdaemon process (the supervisor's app instances,
+// the app under `run` as a container's PID 1): fork, then in the child only
+// async-signal-safe calls (man 7 signal-safety) up to execve, with the same fd
+// hygiene as a daemon: fds 0..n-1 are exactly the ones asked for (stdio, then
+// the LISTEN_FDS sockets from fd 3 and the readiness pipe), every other fd is
+// closed, and LISTEN_PID names the child itself, as systemd sets it. A failed
+// step before execve comes back to the parent as { errno, syscall } through a
+// close-on-exec pipe (end of file on it means the execve succeeded). Children
+// are reaped with waitpid(2), by pid or, for PID 1, any.
+// See: man 2 fork, man 2 execve, man 2 waitpid, man 3 sd_listen_fds, man 2 close_range
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "errors.h"
+#include "signal-safe.h"
+#include "steps.h"
+
+namespace taskdaemon {
+
+namespace {
+
+struct ChildSpec {
+  std::string file, cwd;
+  std::vector<std::string> argv_s, envp_s;
+  std::vector<char*> argv, envp;
+  std::vector<int> fds;   // the child's fd i is fds[i]; -1: leave it closed
+  int listen_pid = -1;    // index in envp of "LISTEN_PID=", completed with the child's pid
+  int report_fd = -1;     // write end of the close-on-exec failure pipe
+};
+
+struct ChildFailure {
+  int step;
+  int err;
+};
+
+[[noreturn]] void ChildFail(const ChildSpec& s, Step step, int err) {
+  ChildFailure f = {static_cast<int>(step), err};
+  WriteAll(s.report_fd, reinterpret_cast<const char*>(&f), sizeof f);
+  _exit(127);
+}
+
+// The child: never returns.
+[[noreturn]] void BecomeChild(ChildSpec& s) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP: fine
+  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) ChildFail(s, Step::CHDIR, errno);
+
+  // Move every source above the targets first, so a dup2 never overwrites a
+  // source still to come; the report pipe goes up there too.
+  const int n = static_cast<int>(s.fds.size());
+  int floor = n + 3;
+  int report = fcntl(s.report_fd, F_DUPFD_CLOEXEC, floor);
+  if (report < 0) ChildFail(s, Step::DUP2, errno);
+  s.report_fd = report;
+  floor = report + 1;
+  std::vector<int>& src = s.fds;  // allocated before fork: only rewritten in place
+  for (int i = 0; i < n; i++) {
+    if (src[i] < 0) continue;
+    int high = fcntl(src[i], F_DUPFD_CLOEXEC, floor);
+    if (high < 0) ChildFail(s, Step::DUP2, errno);
+    src[i] = high;
+    floor = high + 1;
+  }
+  for (int i = 0; i < n; i++) {
+    if (src[i] >= 0 && dup2(src[i], i) < 0) ChildFail(s, Step::DUP2, errno);  // dup2 clears CLOEXEC
+  }
+  // Everything from n on goes, but the report pipe (CLOEXEC: closed by execve).
+  if (n < report && syscall(SYS_close_range, n, report - 1, 0) != 0 && errno != ENOSYS) ChildFail(s, Step::CLOSE_RANGE, errno);
+  if (syscall(SYS_close_range, report + 1, ~0U, 0) != 0 && errno != ENOSYS) ChildFail(s, Step::CLOSE_RANGE, errno);
+
+  if (s.listen_pid >= 0) {
+    char* slot = s.envp[s.listen_pid] + strlen("LISTEN_PID=");
+    size_t len = AppendUint(slot, 0, 24, static_cast<unsigned long>(getpid()));
+    slot[len] = '\0';
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(s.file.c_str(), s.argv.data(), s.envp.data());
+  ChildFail(s, Step::EXECVE, errno);
+}
+
+std::vector<std::string> Strings(Napi::Array a) {
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+void Finish(std::vector<std::string>& src, std::vector<char*>& dst) {
+  for (auto& str : src) dst.push_back(&str[0]);
+  dst.push_back(nullptr);
+}
+
+Napi::Value Status(Napi::Env env, pid_t pid, int status) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("pid", Napi::Number::New(env, pid));
+  if (WIFEXITED(status)) {
+    r.Set("code", Napi::Number::New(env, WEXITSTATUS(status)));
+    r.Set("signal", env.Null());
+  } else {
+    r.Set("code", env.Null());
+    r.Set("signal", Napi::Number::New(env, WTERMSIG(status)));
+  }
+  return r;
+}
+
+}  // namespace
+
+// spawnChild({ file, argv, envp, cwd, fds, listenPid }) -> { pid } | { errno, syscall }
+static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ExpectArgs(info, 1)) return env.Undefined();
+  Napi::Object o = info[0].As<Napi::Object>();
+  ChildSpec s;
+  s.file = o.Get("file").As<Napi::String>().Utf8Value();
+  Napi::Value cwd = o.Get("cwd");
+  if (cwd.IsString()) s.cwd = cwd.As<Napi::String>().Utf8Value();
+  s.argv_s = Strings(o.Get("argv").As<Napi::Array>());
+  s.envp_s = Strings(o.Get("envp").As<Napi::Array>());
+  Napi::Array fds = o.Get("fds").As<Napi::Array>();
+  for (uint32_t i = 0; i < fds.Length(); i++) s.fds.push_back(fds.Get(i).As<Napi::Number>().Int32Value());
+  if (o.Get("listenPid").ToBoolean().Value()) {
+    for (size_t i = 0; i < s.envp_s.size(); i++) {
+      if (s.envp_s[i].rfind("LISTEN_PID=", 0) == 0) {
+        s.envp_s[i].resize(strlen("LISTEN_PID=") + 24, '\0');  // room for the child's pid
+        s.listen_pid = static_cast<int>(i);
+      }
+    }
+  }
+  Finish(s.argv_s, s.argv);
+  Finish(s.envp_s, s.envp);
+
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return Failure(env, "pipe2", errno);
+  s.report_fd = report[1];
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = BareFork();
+  if (pid == 0) BecomeChild(s);
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  close(report[1]);
+  if (pid < 0) {
+    close(report[0]);
+    return Failure(env, "fork", fork_errno);
+  }
+  // Blocks only until the child's execve (end of file) or its failure report.
+  ChildFailure f;
+  ssize_t got;
+  do got = read(report[0], &f, sizeof f); while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof f)) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return Failure(env, kStepNames[f.step], f.err);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("pid", Napi::Number::New(env, pid));
+  return r;
+}
+
+// waitChild(pid) -> { pid, code, signal } once it ended | null while it runs | -errno
+static Napi::Value WaitChild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ExpectArgs(info, 1)) return env.Undefined();
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  int status;
+  pid_t w;
+  do w = waitpid(pid, &status, WNOHANG); while (w < 0 && errno == EINTR);
+  if (w < 0) return Napi::Number::New(env, -errno);
+  if (w == 0) return env.Null();
+  return Status(env, w, status);
+}
+
+// reapAny() -> [{ pid, code, signal }, ...]: every child that has ended (PID 1's job).
+static Napi::Value ReapAny(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (;;) {
+    int status;
+    pid_t w = waitpid(-1, &status, WNOHANG);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    out.Set(n++, Status(env, w, status));
+  }
+  return out;
+}
+
+void InitChild(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawnChild", Napi::Function::New(env, SpawnChild, "spawnChild"));
+  exports.Set("waitChild", Napi::Function::New(env, WaitChild, "waitChild"));
+  exports.Set("reapAny", Napi::Function::New(env, ReapAny, "reapAny"));
+}
+
+}  // namespace taskdaemon

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+'use strict';
+// Replaces two of tsc's outputs with one-file bundles of the same code (esbuild):
+//   dist/cli/main.js      what bin/taskdaemon.js loads on every command
+//   dist/runtime/boot.js  what every daemon execs (`node dist/runtime/boot.js`)
+// A command or a daemon then reads and compiles one file instead of resolving,
+// reading and wrapping ~25 (plus commander's); that is most of what the CLI
+// cost over a bare `node -e 0` (bench/RESULTS.md). Same paths, same exports:
+// without this step (tsc alone) everything still works, only slower.
+// The rest of dist/ (the library, index.js) stays tsc's output, file per file.
+//
+// Modules loaded with require() inside a function stay lazy in the bundle
+// (esbuild runs a module's body on its first require), but every byte of a
+// bundle is parsed by every command. Kept outside: the native addon and
+// node-gyp-build (found at run time), the generated config validator and the
+// user's entry (required by computed paths), and the two dependencies only a
+// config file or a typo needs.
+const fs = require('node:fs');
+const path = require('node:path');
+
+let esbuild;
+try {
+  esbuild = require('esbuild');
+} catch {
+  // A dev dependency: an install without dev dependencies keeps tsc's files, which work the same.
+  process.stderr.write('bundle: esbuild is not installed; dist/ keeps one file per module (slower to start)\n');
+  process.exit(0);
+}
+
+const ROOT = path.resolve(__dirname, '..');
+const SRC = path.join(ROOT, 'src');
+const DIST = path.join(ROOT, 'dist');
+
+// Two rewrites of our own sources on their way into a bundle:
+// - they find their files relative to where tsc puts them (dist/<dir>/x.js):
+//   in a bundle at another depth, __dirname must still mean that directory;
+// - `import * as fs from 'node:fs'` would become a copy of every export of the
+//   built-in, once per importing file (esbuild's namespace interop, ~6% of a
+//   command's CPU): a plain require() gives the same object.
+function sourcesAsCompiled(outfile) {
+  return {
+    name: 'sources-as-compiled',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (!args.path.startsWith(SRC + path.sep)) return undefined;
+        let text = fs.readFileSync(args.path, 'utf8');
+        const compiledDir = path.join(DIST, path.relative(SRC, path.dirname(args.path)));
+        const rel = path.relative(path.dirname(outfile), compiledDir);
+        if (rel) text = text.replace(/\b__dirname\b/g, `require('node:path').join(__dirname, ${JSON.stringify(rel)})`);
+        text = text.replace(/^import \* as (\w+) from '(node:[\w/]+)';$/gm, "const $1 = require('$2');");
+        return { contents: text, loader: 'ts' };
+      });
+    },
+  };
+}
+
+// commander requires node:child_process at load for executable subcommands,
+// which taskdaemon has none of; loading it (and net, stream, dgram with it)
+// cost every command ~8 ms. Load it on first use instead.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "let m; module.exports = new Proxy({}, { get: (_, key) => (m ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
+async function bundle(entry, outfile, extra = {}) {
+  await esbuild.build({
+    entryPoints: [path.join(SRC, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // smol-toml and fastest-levenshtein serve only a config file or a typo: read from node_modules when used.
+    external: ['node-gyp-build', '*.node', 'smol-toml', 'fastest-levenshtein'],
+    plugins: [sourcesAsCompiled(outfile), lazyChildProcess],
+    logLevel: 'warning',
+    legalComments: 'none',
+    ...extra,
+  });
+}
+
+Promise.all([
+  // The CLI's bytes are read and parsed by every command: whitespace and comments out
+  // (names stay); its stack traces (--debug) map back to the sources through main.js.map.
+  bundle('cli/main.ts', path.join(DIST, 'cli', 'main.js'), { minifyWhitespace: true, minifySyntax: true, sourcemap: 'linked', sourcesContent: false }),
+  // A daemon's own stack traces land in its log as they are: left readable.
+  bundle('runtime/boot.ts', path.join(DIST, 'runtime', 'boot.js')),
+]).catch((err) => {
+  process.stderr.write(`bundle: ${err.message}\n`);
+  process.exit(1);
+});
