@@ -39,7 +39,6 @@ function watchdogSeconds(value: string | undefined): number | undefined {
   return parseDuration(value ?? '30', '--watchdog') / 1000;
 }
 
-// Rendering a unit with --user needs no root: the names are checked, the ids are not used.
 // --force replaces a file, never a device, FIFO, socket or directory: renaming
 // over /dev/null as root would leave every writer of /dev/null a regular file.
 function refuseSpecialFile(file: string): void {
@@ -54,6 +53,7 @@ function refuseSpecialFile(file: string): void {
   }
 }
 
+// Rendering a unit with --user needs no root: the names are checked, the ids are not used.
 // Temp file and rename: a reader never sees half a file. Without --force, link()
 // puts it in place only if nothing is there, with no window for a race.
 function writeAtomically(file: string, text: string, mode: number, force: boolean): void {
