@@ -1,6 +1,7 @@
 // Errors: Node-style SystemErrors built from native -errno results, the
 // SetupError of a step that failed between fork and execve (a SystemError with
 // the step), and TaskdaemonError, which carries the LSB exit code and a hint.
+import * as os from 'node:os';
 import * as util from 'node:util';
 import { EXIT } from './exit-codes';
 
@@ -25,7 +26,7 @@ export interface SystemError extends Error {
 // An errno either sign -> its negative value (as Node's errors carry it), name and description.
 function errnoFacts(errno: number): { errno: number; code: string; desc: string } {
   const neg = errno < 0 ? errno : -errno;
-  return { errno: neg, code: util.getSystemErrorName(neg), desc: util.getSystemErrorMap?.().get(neg)?.[1] ?? 'system error' };
+  return { errno: neg, code: errnoName(neg), desc: errnoDescription(neg) };
 }
 
 // Same shape as Node's own: "EACCES: permission denied, open '/run/x.pid'".
@@ -37,6 +38,20 @@ export function systemError(errno: number, syscall: string, path?: string): Syst
   err.syscall = syscall;
   if (path !== undefined) err.path = path;
   return err;
+}
+
+// libuv names only the errors it knows: execve's ENOEXEC, for one, comes out
+// as "Unknown system error -8". The kernel's own names fill the gap.
+export function errnoName(neg: number): string {
+  const name = util.getSystemErrorName(neg);
+  if (!name.startsWith('Unknown')) return name;
+  return Object.entries(os.constants.errno).find(([, n]) => n === -neg)?.[0] ?? name;
+}
+
+const MISSING_DESCRIPTIONS: { [code: string]: string } = { ENOEXEC: 'exec format error' };
+
+export function errnoDescription(neg: number): string {
+  return util.getSystemErrorMap?.().get(neg)?.[1] ?? MISSING_DESCRIPTIONS[errnoName(neg)] ?? 'system error';
 }
 
 // Unwrap a native result: numbers below zero and failure objects become SystemErrors.

@@ -11,7 +11,7 @@ import { native } from './native';
 import { controlSocketPath, ensureDir } from './paths';
 import { processState } from './proc-state';
 
-const { O_RDWR, O_RDONLY, O_CREAT, O_NOFOLLOW } = fs.constants;
+const { O_RDWR, O_RDONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
 
 export interface LockedPidfile {
@@ -85,18 +85,53 @@ function checkSafe(file: string, st: fs.Stats): void {
   }
 }
 
+// In a directory everyone may write to and that is not sticky (like /tmp is),
+// anyone could unlink our pidfile while the daemon runs (a second start would
+// then win a fresh lock) or swap it between our checks. See: man 2 unlink (EPERM, sticky)
+function checkDir(file: string): void {
+  const dir = path.dirname(file);
+  const st = fs.statSync(dir);
+  if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) {
+    throw new TaskdaemonError(`refusing to use pidfile ${file}: its directory ${dir} is writable by everyone and not sticky`, {
+      exitCode: EXIT.FAILURE,
+      code: 'ERR_PIDFILE_UNSAFE',
+      hint: `anyone could remove or replace the pidfile there; use a directory only its owner can write (or chmod +t ${dir})`,
+    });
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+// flock(LOCK_EX|LOCK_NB), telling a reader from a holder. `status` and friends
+// look at the lock by taking it shared for a few microseconds; meeting one of
+// them is no running daemon. Only when a shared lock is refused too does an
+// exclusive holder (a daemon, or a start in progress) exist. See: man 2 flock
+function lockExclusive(fd: number): number {
+  const n = native();
+  for (let i = 0; i < 100; i++) {
+    const rc = n.flock(fd, n.LOCK_EX | n.LOCK_NB);
+    if (rc !== EWOULDBLOCK) return rc;
+    if (n.flock(fd, n.LOCK_SH | n.LOCK_NB) === EWOULDBLOCK) return EWOULDBLOCK;
+    n.flock(fd, n.LOCK_UN);
+    Atomics.wait(pause, 0, 0, 1); // let the reader finish
+  }
+  return EWOULDBLOCK;
+}
+
 // Open (creating), lock exclusively without blocking, and make sure the locked
 // inode is still the one at the path (a stop may have unlinked it meanwhile).
 export function lockPidfile(file: string, opts: { create?: boolean } = {}): LockedPidfile {
-  const n = native();
   const create = opts.create ?? true;
-  if (create) ensureDir(path.dirname(file));
+  if (create) {
+    ensureDir(path.dirname(file));
+    checkDir(file);
+  }
   for (let attempt = 0; attempt < 10; attempt++) {
     const fd = openPidfile(file, create ? O_RDWR | O_CREAT : O_RDWR);
     try {
       const st = fs.fstatSync(fd);
       checkSafe(file, st);
-      const rc = n.flock(fd, n.LOCK_EX | n.LOCK_NB);
+      const rc = lockExclusive(fd);
       if (rc === EWOULDBLOCK) throw new AlreadyRunningError(file, readPidFd(fd));
       check(rc, 'flock', file);
       let now: fs.Stats | undefined;
@@ -122,14 +157,14 @@ export function probePidfile(file: string): PidfileProbe {
   const n = native();
   let fd: number;
   try {
-    fd = openPidfile(file, O_RDONLY);
+    fd = openPidfile(file, O_RDONLY | O_NONBLOCK); // a FIFO planted as the pidfile must not hang open(2)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing', path: file };
     throw err;
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new TaskdaemonError(`${file} is not a regular file`, { code: 'ERR_PIDFILE_UNSAFE' });
+    if (!st.isFile()) throw new TaskdaemonError(`refusing to use pidfile ${file}: it is not a regular file`, { code: 'ERR_PIDFILE_UNSAFE' });
     const pid = readPidFd(fd);
     const rc = n.flock(fd, n.LOCK_SH | n.LOCK_NB);
     if (rc === EWOULDBLOCK) return { state: 'locked', path: file, pid, dev: st.dev, ino: st.ino };

@@ -5,14 +5,14 @@ import { EXIT, STATUS_EXIT } from '../exit-codes';
 import { errorFacts, exitCodeFor, TaskdaemonError } from '../errors';
 import { native } from '../native';
 import { packageVersion } from '../version';
-import { err, json, stdoutUsed } from './output';
+import { err, json, oneLine, stdoutUsed } from './output';
 import { commandsFor, createProgram, type Action } from './program';
 
 
 function report(e: unknown, debug: boolean, asJson: boolean): number {
   const code = exitCodeFor(e);
   const message = e instanceof Error ? e.message : String(e);
-  err(`taskdaemon: ${message}`);
+  err(`taskdaemon: ${oneLine(message)}`);
   const hint = e instanceof TaskdaemonError ? e.hint : undefined;
   if (hint) err(hint);
   if (debug && e instanceof Error && e.stack) err(e.stack);

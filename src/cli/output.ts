@@ -58,3 +58,10 @@ export function color(fd: 1 | 2, code: number, text: string): string {
 export function json(value: unknown): void {
   out(JSON.stringify(value));
 }
+
+// A value from the user (a path, a name) may hold a newline or a terminal
+// escape: inside a message it is shown escaped, so the message stays one line
+// and cannot write on the operator's terminal.
+export function oneLine(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}

@@ -22,7 +22,8 @@ import { drain } from './drain';
 import type * as HealthHttp from './health-http';
 import type * as ListenFds from './listen-fds';
 import type * as LogReopen from './log-reopen';
-import { createLogger, type Level, type Logger } from './logger';
+import { guardStdio, onLogRecovered } from './log-loss';
+import { createLogger, formatLine, type Level, type Logger } from './logger';
 import type * as ConfigLoad from '../config/load';
 import type * as Notify from './notify';
 import { Reloads } from './reloads';
@@ -192,6 +193,9 @@ export class Lifecycle implements ControlSurface {
   // --- start-up ---
 
   async start(): Promise<void> {
+    // Before the program's first console.log: a full disk must cost lines, not the daemon.
+    guardStdio();
+    onLogRecovered((g) => formatLine(this.o.options.logFormat, 'warn', 'log-lost', `${g.bytes} bytes in ${g.writes} writes could not be written (${g.code}) since ${g.since}`));
     process.on('exit', (code) => {
       if (this.announce.startPending) this.announce.exiting(code);
       this.releasePidfile();

@@ -1,7 +1,8 @@
 // Lifecycle log lines, one per event: "time level pid event detail" (text) or
 // one JSON object per line (json). Written synchronously to fd 2, the
-// daemon's log, so no line is lost at exit.
-import * as fs from 'node:fs';
+// daemon's log, so no line is lost at exit; a write that fails (full disk) is
+// counted by log-loss.ts, never thrown.
+import { writeLog } from './log-loss';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -34,11 +35,7 @@ export function createLogger(format: LogFormat = 'text', fd = 2, level: Level = 
   };
   const line = (at: Level, event: string, detail?: string): void => {
     if (LEVELS.indexOf(at) < LEVELS.indexOf(logger.level)) return;
-    try {
-      fs.writeSync(fd, formatLine(format, at, event, detail));
-    } catch {
-      /* log gone (EPIPE, ENOSPC): nothing better to do */
-    }
+    writeLog(fd, formatLine(format, at, event, detail));
   };
   return logger;
 }

@@ -1,6 +1,7 @@
 // The status report of a running daemon: SIGUSR1 writes it to the log, and
 // the control plane answers `status` with it.
 import type { DaemonState, HealthReport, ReloadResult } from './define';
+import { logLoss, type LogLoss } from './log-loss';
 
 export interface StatusInput {
   phase: DaemonState;
@@ -17,6 +18,8 @@ export interface StatusReport extends Omit<StatusInput, 'startedAt'> {
   uptimeMs: number;
   memory: { rssBytes: number; heapUsedBytes: number; externalBytes: number };
   eventLoop: { utilization: number; delayMs: number };
+  /** What the log could not take (a full disk): bytes and writes lost. */
+  log: LogLoss;
   node: string;
 }
 
@@ -37,6 +40,7 @@ export function statusReport(s: StatusInput, delayMs: number): StatusReport {
     memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, externalBytes: mem.external },
     // Share of time the loop was busy since start: near 1 means it is starved.
     eventLoop: { utilization: Math.round(performance.eventLoopUtilization().utilization * 1000) / 1000, delayMs },
+    log: logLoss(),
     node: process.version,
   };
 }

@@ -29,6 +29,11 @@ export interface CliOptions {
 }
 
 export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
+  return tdRunning(args, o).done;
+}
+
+/** The CLI while it runs: its pid at once (to signal it), its result later. */
+export function tdRunning(args: string[], o: CliOptions = {}): { pid: number; done: Promise<CliResult> } {
   // '--' as the shebang has it: node must not read our --env-file as its own.
   const argv = [...(o.wrap ?? []), o.node ?? process.execPath, '--', o.bin ?? BIN, ...args];
   const opts: SpawnOptions = {
@@ -36,8 +41,8 @@ export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
     env: { ...process.env, NO_COLOR: '1', ...o.env },
     stdio: ['ignore', 'pipe', 'pipe', ...(o.extraFds ?? [])],
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), opts);
+  const child = spawn(argv[0]!, argv.slice(1), opts);
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -52,6 +57,7 @@ export function td(args: string[], o: CliOptions = {}): Promise<CliResult> {
       resolve({ code, signal, stdout, stderr, pid: child.pid! });
     });
   });
+  return { pid: child.pid ?? -1, done };
 }
 
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];

@@ -17,6 +17,16 @@ export function procStat(pid: number): ProcStat {
   return { pid, ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]), ttyNr: Number(rest[4]) };
 }
 
+/** The state letter of /proc/PID/stat (R, S, D, T, Z, ...), or null when the process is gone. */
+export function procState(pid: number): string | null {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.charAt(s.lastIndexOf(')') + 2);
+  } catch {
+    return null;
+  }
+}
+
 export function procStatus(pid: number): { [key: string]: string } {
   const out: { [key: string]: string } = {};
   for (const line of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {

@@ -39,6 +39,20 @@ function watchdogSeconds(value: string | undefined): number | undefined {
   return parseDuration(value ?? '30', '--watchdog') / 1000;
 }
 
+// --force replaces a file, never a device, FIFO, socket or directory: renaming
+// over /dev/null as root would leave every writer of /dev/null a regular file.
+function refuseSpecialFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return; // nothing there
+  }
+  if (!st.isFile() && !st.isSymbolicLink()) {
+    throw new TaskdaemonError(`${file} exists and is not a regular file; not replacing it`, { exitCode: EXIT.FAILURE, code: 'ERR_OUTPUT_NOT_FILE' });
+  }
+}
+
 // Rendering a unit with --user needs no root: the names are checked, the ids are not used.
 // Temp file and rename: a reader never sees half a file. Without --force, link()
 // puts it in place only if nothing is there, with no window for a race.
@@ -54,6 +68,7 @@ function writeAtomically(file: string, text: string, mode: number, force: boolea
       fs.closeSync(fd);
     }
     if (force) {
+      refuseSpecialFile(file);
       fs.renameSync(tmp, file);
       return;
     }

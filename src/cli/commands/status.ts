@@ -47,6 +47,7 @@ export async function statusCommand(nameArg: string | undefined, f: StatusFlags)
       out(`  phase ${report.phase}, up ${duration(report.uptimeMs)}, ${report.inFlight} in flight, health ${report.health.ok ? 'ok' : color(1, 31, 'failing')}`);
       out(`  reloads ${report.reloadCount} (generation ${report.generation}${last})`);
       out(`  rss ${(report.memory.rssBytes / 1048576).toFixed(1)} MB, node ${report.node}, taskdaemon ${report.version}`);
+      if (report.log?.bytes) out(`  log: ${report.log.bytes} bytes in ${report.log.writes} writes could not be written (${report.log.lastError})`);
     }
   } else if (s.state === 'dead') {
     out(`${name} is ${color(1, 31, 'dead')} but its pidfile exists (${pidfile} names pid ${s.pid})`);
