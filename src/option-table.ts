@@ -53,6 +53,8 @@ const TARGET: readonly CommandName[] = ['stop', 'reload', 'status', 'health', 'r
 const seconds = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : `${ms}ms`);
 const octal = (n: number): string => n.toString(8).padStart(3, '0');
 const limit = (o: ResolvedOptions, r: 'nofile' | 'core'): number | undefined => o.rlimits.find((l) => l.resource === r)?.hard;
+const limitText = (l: { burst: number; intervalMs: number } | null): string => (l ? `${l.burst}/${l.intervalMs % 1000 === 0 ? `${l.intervalMs / 1000}s` : `${l.intervalMs}ms`}` : 'off');
+const LISTEN = { type: 'string', pattern: '^([A-Za-z0-9_.@-]+=)?(tcp|tcp6|unix):.+$' };
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -386,6 +388,87 @@ export const OPTIONS: readonly OptionSpec[] = [
     expected: 'a host name or address',
     show: (o) => (o.healthPort !== null ? o.healthHost : undefined),
     render: (o) => (o.healthHost !== '127.0.0.1' ? ['--health-host', o.healthHost] : []),
+  },
+  // Supervision (DESIGN.md §8, src/supervisor/): any of --restart on-failure|always,
+  // --listen or --instances > 1 makes the daemon a supervisor of the program.
+  {
+    key: 'restart',
+    flag: '--restart <policy>',
+    help: 'run the program under a supervisor that starts it again when it ends: on-failure (non-zero exit or a signal) or always (any end a stop did not ask for)',
+    default: 'no',
+    commands: STARTING,
+    toml: 'restart',
+    schema: { enum: ['no', 'on-failure', 'always'] },
+    expected: '"no", "on-failure" or "always"',
+    choices: ['no', 'on-failure', 'always'],
+    show: (o) => o.supervise?.restart,
+    render: (o) => (o.supervise && o.supervise.restart !== 'no' ? ['--restart', o.supervise.restart] : []),
+  },
+  {
+    key: 'restartDelay',
+    flag: '--restart-delay <seconds>',
+    help: 'wait before a restart; doubled after each quick failure (an instance up less than 10 s), back to this once one stayed up 10 s',
+    default: '100ms',
+    commands: STARTING,
+    toml: 'restart_delay',
+    schema: DURATION,
+    expected: DURATION_WORDS,
+    show: (o) => (o.supervise ? o.supervise.restartDelayMs / 1000 : undefined),
+    render: (o) => (o.supervise && o.supervise.restartDelayMs !== 100 ? ['--restart-delay', seconds(o.supervise.restartDelayMs)] : []),
+  },
+  {
+    key: 'restartDelayMax',
+    flag: '--restart-delay-max <seconds>',
+    help: 'the longest --restart-delay grows to',
+    default: '30',
+    commands: STARTING,
+    toml: 'restart_delay_max',
+    schema: DURATION,
+    expected: DURATION_WORDS,
+    show: (o) => (o.supervise ? o.supervise.restartDelayMaxMs / 1000 : undefined),
+    render: (o) => (o.supervise && o.supervise.restartDelayMaxMs !== 30_000 ? ['--restart-delay-max', seconds(o.supervise.restartDelayMaxMs)] : []),
+  },
+  {
+    key: 'restartLimit',
+    flag: '--restart-limit <burst/interval>',
+    help: "give up after more than BURST restarts of an instance within INTERVAL (systemd's StartLimitBurst=/StartLimitIntervalSec=): the instances stop, status exits 1 with the reason; off: never",
+    default: '5/10s',
+    commands: STARTING,
+    toml: 'restart_limit',
+    schema: { type: 'string', pattern: '^(off|0|[0-9]+/[0-9]+(\\.[0-9]+)?(ms|s|m)?)$' },
+    expected: 'BURST/INTERVAL like "5/10s", or "off"',
+    show: (o) => (o.supervise ? limitText(o.supervise.restartLimit) : undefined),
+    render: (o) => (o.supervise && limitText(o.supervise.restartLimit) !== '5/10s' ? ['--restart-limit', limitText(o.supervise.restartLimit)] : []),
+  },
+  {
+    key: 'listen',
+    flag: '--listen <spec>',
+    help: 'a socket the supervisor binds before dropping privileges and holds across restarts, passed to every instance as LISTEN_FDS from fd 3: tcp:HOST:PORT, tcp6:[ADDR]:PORT or unix:/PATH, optionally NAME=SPEC (repeatable)',
+    commands: ['start', 'restart', 'config'],
+    toml: 'listen',
+    schema: { oneOf: [LISTEN, { type: 'array', items: LISTEN }] },
+    expected: 'a socket like "tcp:127.0.0.1:8080", "tcp6:[::1]:8080" or "unix:/run/app.sock" (NAME= in front names it), or an array of them',
+    repeatable: true,
+    show: (o) => (o.supervise?.listen.length ? o.supervise.listen.map((l) => l.text) : undefined),
+    render: (o) => (o.supervise?.listen ?? []).flatMap((l) => ['--listen', l.text]),
+  },
+  {
+    key: 'instances',
+    flag: '--instances <n>',
+    help: 'run N instances of the program under one supervisor, sharing the --listen sockets, each restarted on its own',
+    default: '1',
+    commands: STARTING,
+    toml: 'instances',
+    schema: { type: 'integer', minimum: 1, maximum: 256 },
+    expected: 'an integer from 1 to 256',
+    show: (o) => (o.supervise && o.supervise.instances > 1 ? o.supervise.instances : undefined),
+    render: (o) => (o.supervise && o.supervise.instances > 1 ? ['--instances', String(o.supervise.instances)] : []),
+  },
+  {
+    key: 'graceful',
+    flag: '--graceful',
+    help: 'a supervised daemon: replace its instances one at a time (start one from the entry on disk, wait until it is ready, then stop an old one), the supervisor and its sockets staying',
+    commands: ['restart'],
   },
   {
     key: 'oknodo',
