@@ -126,6 +126,10 @@ export class Supervisor {
   // --- start-up ---
 
   async start(): Promise<void> {
+    // Signal handlers do not keep node's loop alive, and between an instance's
+    // end and its restart nothing else may: the supervisor lives until it finishes.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
+    void this.finished.then(() => clearInterval(keepAlive));
     process.on('exit', (code) => {
       if (this.announce.startPending) this.announce.exiting(code);
       if (this.input.lock) releasePidfile(this.input.lock);
