@@ -95,8 +95,9 @@ describe('supervision under load', () => {
     sb = sandbox();
     const port = await freePort();
     const kills = count(3, 30);
-    // A limit above the kills: this is about restarting, not giving up.
-    const r = await td(['start', SERVED, ...sb.flags, '--restart', 'always', '--restart-limit', 'off', '--listen', `tcp:127.0.0.1:${port}`, '--', sb.tag]);
+    // No limit, and a delay that stops doubling early: every kill is a quick failure
+    // (the backoff would otherwise reach 30 s); this is about restarting, not giving up.
+    const r = await td(['start', SERVED, ...sb.flags, '--restart', 'always', '--restart-limit', 'off', '--restart-delay-max', '400ms', '--listen', `tcp:127.0.0.1:${port}`, '--', sb.tag]);
     expect(r.code).toBe(0);
     const sup = sb.readPid()!;
     let held = 0;
