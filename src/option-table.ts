@@ -394,7 +394,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'restart',
     flag: '--restart <policy>',
-    help: 'run the program under a supervisor that starts it again when it ends: on-failure (non-zero exit or a signal) or always (any end a stop did not ask for)',
+    help: 'supervise the program and restart it: on-failure (non-zero exit or signal) or always (any end not asked for)',
     default: 'no',
     commands: STARTING,
     toml: 'restart',
@@ -407,7 +407,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'restartDelay',
     flag: '--restart-delay <seconds>',
-    help: 'wait before a restart; doubled after each quick failure (an instance up less than 10 s), back to this once one stayed up 10 s',
+    help: 'wait before a restart; doubled after each quick failure (up less than 10 s), reset once an instance stayed up 10 s',
     default: '100ms',
     commands: STARTING,
     toml: 'restart_delay',
@@ -431,7 +431,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'restartLimit',
     flag: '--restart-limit <burst/interval>',
-    help: "give up after more than BURST restarts of an instance within INTERVAL (systemd's StartLimitBurst=/StartLimitIntervalSec=): the instances stop, status exits 1 with the reason; off: never",
+    help: "give up after more than BURST restarts within INTERVAL (systemd's StartLimitBurst=, StartLimitIntervalSec=); off: never",
     default: '5/10s',
     commands: STARTING,
     toml: 'restart_limit',
@@ -443,7 +443,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'listen',
     flag: '--listen <spec>',
-    help: 'a socket the supervisor binds before dropping privileges and holds across restarts, passed to every instance as LISTEN_FDS from fd 3: tcp:HOST:PORT, tcp6:[ADDR]:PORT or unix:/PATH, optionally NAME=SPEC (repeatable)',
+    help: 'a socket held by the supervisor, given to instances as LISTEN_FDS: tcp:HOST:PORT, tcp6:[ADDR]:PORT, unix:/PATH, [NAME=]SPEC (repeatable)',
     commands: ['start', 'restart', 'config'],
     toml: 'listen',
     schema: { oneOf: [LISTEN, { type: 'array', items: LISTEN }] },
@@ -455,7 +455,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'instances',
     flag: '--instances <n>',
-    help: 'run N instances of the program under one supervisor, sharing the --listen sockets, each restarted on its own',
+    help: 'run N instances of the program under one supervisor, sharing the --listen sockets',
     default: '1',
     commands: STARTING,
     toml: 'instances',
@@ -467,7 +467,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'graceful',
     flag: '--graceful',
-    help: 'a supervised daemon: replace its instances one at a time (start one from the entry on disk, wait until it is ready, then stop an old one), the supervisor and its sockets staying',
+    help: 'supervised daemon: replace its instances one at a time (a new one ready, then an old one drained); the sockets stay',
     commands: ['restart'],
   },
   {
