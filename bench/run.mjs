@@ -19,13 +19,15 @@ import { PidTracker } from './lib/proc.mjs';
 import { resultsMarkdown, summaryMarkdown } from './lib/report.mjs';
 import { scaleSection } from './lib/scale.mjs';
 import { startStopSection } from './lib/start-stop.mjs';
+import { superviseSection } from './lib/supervise.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
-const SECTIONS = ['start', 'cli', 'control', 'scale'];
-const USAGE = `usage: npm run bench -- [--quick] [--only start,cli,control,scale] [--iterations N]
-         [--cli-iterations N] [--warmup N] [--scale N] [--baseline DIR] [--out FILE] [--json FILE]
-  --quick      a few iterations, scale 10; prints the results instead of writing bench/RESULTS.md
+const SECTIONS = ['start', 'cli', 'control', 'scale', 'supervise'];
+const USAGE = `usage: npm run bench -- [--quick] [--only start,cli,control,scale,supervise] [--iterations N]
+         [--cli-iterations N] [--warmup N] [--scale N] [--restarts N] [--baseline DIR] [--out FILE] [--json FILE]
+  --quick      a few iterations, scale 10, 3 restarts; prints the results instead of writing bench/RESULTS.md
+  --restarts   supervise section: graceful restarts under load per contender (default 20)
   --baseline   another checkout (built) to run beside this one: before/after in the same run
   --no-peers   start/stop section: only the floor, the bare app and taskdaemon (for iterating)
   --node PATH  the node binary every contender runs on (default: the one running the bench)
@@ -42,6 +44,7 @@ function options() {
       'cli-iterations': { type: 'string' },
       warmup: { type: 'string' },
       scale: { type: 'string' },
+      restarts: { type: 'string' },
       baseline: { type: 'string' },
       node: { type: 'string' },
       'no-peers': { type: 'boolean', default: false },
@@ -75,6 +78,7 @@ function options() {
     cliIterations: int('cli-iterations', q ? 5 : 40),
     warmup: int('warmup', 1, 0),
     scale: int('scale', q ? 10 : 100),
+    restarts: int('restarts', q ? 3 : 20),
     baseline,
     noPeers: values['no-peers'],
     node: values.node ? fs.realpathSync(values.node) : fs.realpathSync(process.execPath),
@@ -159,6 +163,7 @@ async function main() {
     if (opts.only.includes('cli')) results.cli = await cliSection(ctx, log);
     if (opts.only.includes('control')) results.control = await controlSection(ctx, log);
     if (opts.only.includes('scale')) results.scale = await scaleSection(ctx, log);
+    if (opts.only.includes('supervise')) results.supervise = await superviseSection(ctx, log);
   } finally {
     for (const L of Object.values(ctx.launchers ?? {})) await L.close();
     cleanup();
@@ -188,6 +193,7 @@ async function main() {
     warmup: opts.warmup,
     cliIterations: opts.cliIterations,
     scale: opts.scale,
+    restarts: opts.restarts,
   };
   if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(results));
   if (opts.out) {

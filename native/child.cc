@@ -10,6 +10,7 @@
 // See: man 2 fork, man 2 execve, man 2 waitpid, man 3 sd_listen_fds, man 2 close_range
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +34,8 @@ struct ChildSpec {
   std::vector<int> fds;   // the child's fd i is fds[i]; -1: leave it closed
   int listen_pid = -1;    // index in envp of "LISTEN_PID=", completed with the child's pid
   int report_fd = -1;     // write end of the close-on-exec failure pipe
+  int death_signal = 0;   // PR_SET_PDEATHSIG: sent to the child when the parent dies (0: none)
+  pid_t parent = 0;       // the forking process, to see whether it died before prctl took effect
 };
 
 struct ChildFailure {
@@ -52,6 +55,13 @@ struct ChildFailure {
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP: fine
+  // A supervisor killed outright (SIGKILL) must not leave its instances behind
+  // (man 2 PR_SET_PDEATHSIG). If it died before this took effect, we were
+  // already re-parented: give up the same way.
+  if (s.death_signal > 0) {
+    if (prctl(PR_SET_PDEATHSIG, s.death_signal) != 0) ChildFail(s, Step::PRCTL, errno);
+    if (getppid() != s.parent) ChildFail(s, Step::PRCTL, ESRCH);
+  }
   if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) ChildFail(s, Step::CHDIR, errno);
 
   // Move every source above the targets first, so a dup2 never overwrites a
@@ -115,7 +125,7 @@ Napi::Value Status(Napi::Env env, pid_t pid, int status) {
 
 }  // namespace
 
-// spawnChild({ file, argv, envp, cwd, fds, listenPid }) -> { pid } | { errno, syscall }
+// spawnChild({ file, argv, envp, cwd, fds, listenPid, deathSignal }) -> { pid } | { errno, syscall }
 static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ExpectArgs(info, 1)) return env.Undefined();
@@ -136,6 +146,9 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
       }
     }
   }
+  Napi::Value death = o.Get("deathSignal");
+  if (death.IsNumber()) s.death_signal = death.As<Napi::Number>().Int32Value();
+  s.parent = getpid();
   Finish(s.argv_s, s.argv);
   Finish(s.envp_s, s.envp);
 

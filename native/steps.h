@@ -12,6 +12,7 @@
 #define TD_SETUP_STEPS(TD_STEP)                              \
   TD_STEP(SETSID, "setsid", "setsid")                        \
   TD_STEP(FORK, "fork", "fork")                              \
+  TD_STEP(PRCTL, "prctl", "prctl")                           \
   TD_STEP(CHDIR, "chdir", "chdir")                           \
   TD_STEP(DUP2, "dup2", "dup2")                              \
   TD_STEP(SETRLIMIT, "setrlimit", "setrlimit")               \

@@ -21,6 +21,8 @@ import { daemonIdentity } from './users';
 import { timeoutSchedule } from './retry';
 import { formatDuration } from './duration';
 import { terminate } from './terminate';
+import type * as Bind from './supervisor/bind';
+import { refuseSupervision } from './supervisor/options';
 
 
 export interface StartResult {
@@ -33,6 +35,11 @@ export interface StartResult {
 
 export function bootScript(): string {
   return path.join(__dirname, 'runtime', 'boot.js');
+}
+
+/** What a supervised daemon execs instead of the boot script (DESIGN.md §8). */
+export function supervisorScript(): string {
+  return path.join(__dirname, 'supervisor', 'main.js');
 }
 
 // The daemon's clean environment (daemon-env.ts), and the one variable its boot needs.
@@ -147,6 +154,7 @@ export interface StartControl {
 
 export async function startDaemon(o: ResolvedOptions, control: StartControl = {}): Promise<StartResult> {
   if (!o.pidfile) throw new TaskdaemonError('start needs a pidfile', { exitCode: EXIT.INVALID_ARGS });
+  if (control.self) refuseSupervision(o.supervise, 'a program that daemonizes itself', 'start it with `taskdaemon start` to have it supervised');
   const n = native();
   const lock = lockPidfile(o.pidfile);
   const fds: number[] = [];
@@ -157,6 +165,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
   let daemonPid = 0;
   let pipeRead = -1;
   let handedOver = false;
+  let listen: Bind.BoundSockets | null = null;
   try {
     fs.ftruncateSync(lock.fd, 0); // a stale pid must not be read while we start
     const devnull = fs.openSync('/dev/null', 'r');
@@ -176,14 +185,21 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     const controlPath = controlSocketPath(o.pidfile);
     const controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
     fds.push(controlFd);
-    const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o };
+    // --listen: bound here, as the caller and before the drop (a daemon running as nobody can serve port 80).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    listen = o.supervise ? await (require('./supervisor/bind') as typeof Bind).bindSockets(o.supervise.listen) : null;
+    const listenFds = listen ? listen.fds.map((l) => l.fd) : [];
+    fds.push(...listenFds);
+    const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o, ...(listen && { listen: listen.fds }) };
+    // A supervised daemon is a small supervisor that runs the program as its instances.
+    const script = o.supervise ? supervisorScript() : bootScript();
     const markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
     fds.push(markerFd);
     const creds = o.credentials;
     const spec: DaemonizeSpec = {
       file: process.execPath,
       // '--': node would take an --env-file among the program's arguments for its own.
-      argv: control.self ? [process.execPath, ...control.self.execArgv, '--', o.entry, ...o.args] : [process.execPath, '--', bootScript(), o.entry, ...o.args],
+      argv: control.self ? [process.execPath, ...control.self.execArgv, '--', o.entry, ...o.args] : [process.execPath, '--', script, o.entry, ...o.args],
       envp: buildEnv(o, markerFd),
       cwd: o.cwd,
       umask: o.umask,
@@ -195,10 +211,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       groups: creds ? creds.groups : null,
       lockFd: lock.fd,
       readyFd: writeFd,
-      keepFds: [lock.fd, writeFd, controlFd, markerFd],
+      keepFds: [lock.fd, writeFd, controlFd, markerFd, ...listenFds],
       rlimits: o.rlimits,
       readable: [
-        ...(control.self ? [] : [{ path: bootScript(), step: 'open(boot script)' as const }]),
+        ...(control.self ? [] : [{ path: script, step: 'open(boot script)' as const }]),
         { path: o.entry, step: 'open(entry)' as const },
       ],
       ...(o.nice !== null && { nice: o.nice }),
@@ -237,6 +253,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     // We still hold the lock (same open file description as the daemon's),
     // so on failure the pidfile is ours to remove: no later start can have won it.
     if (!handedOver) {
+      listen?.removeFiles();
       releasePidfile(lock);
       removeEmptyFiles(createdLogs);
       removeStateDir(createdStateDir);

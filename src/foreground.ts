@@ -13,6 +13,7 @@ import { controlSocketPath } from './paths';
 import { Lifecycle } from './runtime/lifecycle';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
+import { refuseSupervision } from './supervisor/options';
 
 function redirect(file: string, target: 1 | 2, owner: LogOwner | null): void {
   const fd = openLog(file, owner);
@@ -55,6 +56,8 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
 
 /** The foreground set-up and a started lifecycle: of the entry (`run`), or of the program already running (daemonize()). */
 export async function startForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }, program: 'entry' | 'self'): Promise<Lifecycle> {
+  const where = program === 'self' ? 'a program that daemonizes itself in the foreground' : '`taskdaemon run`';
+  refuseSupervision(o.supervise, where, 'under a service manager, let it restart the program (systemd Restart=); or use taskdaemon start');
   let lock: LockedPidfile | null = null;
   let controlFd = -1;
   if (o.pidfile) {

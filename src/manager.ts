@@ -140,6 +140,7 @@ export class DaemonManager {
       const detail = s.stopped ? 'stopped by a signal; it answers nothing until SIGCONT' : s.report ? `phase ${s.report.phase}` : (s.controlError ?? 'pidfile locked');
       return { state: 'running', pid: s.pid, detail, ...(s.report && { report: s.report }), ...(s.stopped && { stopped: true }) };
     }
+    if (s.state === 'dead' && s.gaveUp) return { state: 'dead', pid: s.pid, detail: `its supervisor (pid ${s.pid}) gave up: ${s.gaveUp}`, ...(s.report && { report: s.report }) };
     if (s.state === 'dead') return { state: 'dead', pid: s.pid, detail: `pidfile names pid ${s.pid}, which does not hold its lock` };
     if (this.lastFailure) return { state: 'failed', pid: null, detail: this.lastFailure.message };
     return { state: 'stopped', pid: null, detail: 'not running' };

@@ -36,6 +36,8 @@ export interface ChildSpec {
   fds: number[];
   /** Complete the envp entry "LISTEN_PID=" with the child's own pid (socket activation). */
   listenPid?: boolean;
+  /** PR_SET_PDEATHSIG: the signal the child gets when this process dies (a supervisor killed outright). */
+  deathSignal?: number;
 }
 
 /** How a child ended: an exit code, or the signal that killed it. */
@@ -87,7 +89,10 @@ export interface NativeBinding {
   groupList(user: string, gid: number): number[] | number;
   sdNotify(socketPath: string, message: string): number;
   setrlimit(resource: Rlimit['resource'], soft: number, hard: number): number;
-  unixListen(path: string, backlog: number): number | NativeFailure;
+  /** A listening unix socket at `path` with `mode` (default 0600), set before listen(2). */
+  unixListen(path: string, backlog: number, mode?: number): number | NativeFailure;
+  /** A listening TCP socket (SO_REUSEADDR; IPv6 only for family 6) on a numeric address. */
+  tcpListen(family: 4 | 6, address: string, port: number, backlog: number): number | NativeFailure;
   /** fork + execve of a child with exactly `fds` as its fds 0..n-1 (-1: closed); LISTEN_PID=<its pid> when asked. */
   spawnChild(spec: ChildSpec): { pid: number } | NativeFailure;
   /** waitpid(pid, WNOHANG): null while it runs. */

@@ -53,6 +53,8 @@ const TARGET: readonly CommandName[] = ['stop', 'reload', 'status', 'health', 'r
 const seconds = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : `${ms}ms`);
 const octal = (n: number): string => n.toString(8).padStart(3, '0');
 const limit = (o: ResolvedOptions, r: 'nofile' | 'core'): number | undefined => o.rlimits.find((l) => l.resource === r)?.hard;
+const limitText = (l: { burst: number; intervalMs: number } | null): string => (l ? `${l.burst}/${l.intervalMs % 1000 === 0 ? `${l.intervalMs / 1000}s` : `${l.intervalMs}ms`}` : 'off');
+const LISTEN = { type: 'string', pattern: '^([A-Za-z0-9_.@-]+=)?(tcp|tcp6|unix):.+$' };
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -386,6 +388,87 @@ export const OPTIONS: readonly OptionSpec[] = [
     expected: 'a host name or address',
     show: (o) => (o.healthPort !== null ? o.healthHost : undefined),
     render: (o) => (o.healthHost !== '127.0.0.1' ? ['--health-host', o.healthHost] : []),
+  },
+  // Supervision (DESIGN.md §8, src/supervisor/): any of --restart on-failure|always,
+  // --listen or --instances > 1 makes the daemon a supervisor of the program.
+  {
+    key: 'restart',
+    flag: '--restart <policy>',
+    help: 'supervise the program and restart it: on-failure (non-zero exit or signal) or always (any end not asked for)',
+    default: 'no',
+    commands: STARTING,
+    toml: 'restart',
+    schema: { enum: ['no', 'on-failure', 'always'] },
+    expected: '"no", "on-failure" or "always"',
+    choices: ['no', 'on-failure', 'always'],
+    show: (o) => o.supervise?.restart,
+    render: (o) => (o.supervise && o.supervise.restart !== 'no' ? ['--restart', o.supervise.restart] : []),
+  },
+  {
+    key: 'restartDelay',
+    flag: '--restart-delay <seconds>',
+    help: 'wait before a restart; doubled after each quick failure (up less than 10 s), reset once an instance stayed up 10 s',
+    default: '100ms',
+    commands: STARTING,
+    toml: 'restart_delay',
+    schema: DURATION,
+    expected: DURATION_WORDS,
+    show: (o) => (o.supervise ? o.supervise.restartDelayMs / 1000 : undefined),
+    render: (o) => (o.supervise && o.supervise.restartDelayMs !== 100 ? ['--restart-delay', seconds(o.supervise.restartDelayMs)] : []),
+  },
+  {
+    key: 'restartDelayMax',
+    flag: '--restart-delay-max <seconds>',
+    help: 'the longest --restart-delay grows to',
+    default: '30',
+    commands: STARTING,
+    toml: 'restart_delay_max',
+    schema: DURATION,
+    expected: DURATION_WORDS,
+    show: (o) => (o.supervise ? o.supervise.restartDelayMaxMs / 1000 : undefined),
+    render: (o) => (o.supervise && o.supervise.restartDelayMaxMs !== 30_000 ? ['--restart-delay-max', seconds(o.supervise.restartDelayMaxMs)] : []),
+  },
+  {
+    key: 'restartLimit',
+    flag: '--restart-limit <burst/interval>',
+    help: "give up after more than BURST restarts within INTERVAL (systemd's StartLimitBurst=, StartLimitIntervalSec=); off: never",
+    default: '5/10s',
+    commands: STARTING,
+    toml: 'restart_limit',
+    schema: { type: 'string', pattern: '^(off|0|[0-9]+/[0-9]+(\\.[0-9]+)?(ms|s|m)?)$' },
+    expected: 'BURST/INTERVAL like "5/10s", or "off"',
+    show: (o) => (o.supervise ? limitText(o.supervise.restartLimit) : undefined),
+    render: (o) => (o.supervise && limitText(o.supervise.restartLimit) !== '5/10s' ? ['--restart-limit', limitText(o.supervise.restartLimit)] : []),
+  },
+  {
+    key: 'listen',
+    flag: '--listen <spec>',
+    help: 'a socket held by the supervisor, given to instances as LISTEN_FDS: tcp:HOST:PORT, tcp6:[ADDR]:PORT, unix:/PATH, [NAME=]SPEC (repeatable)',
+    commands: ['start', 'restart', 'config'],
+    toml: 'listen',
+    schema: { oneOf: [LISTEN, { type: 'array', items: LISTEN }] },
+    expected: 'a socket like "tcp:127.0.0.1:8080", "tcp6:[::1]:8080" or "unix:/run/app.sock" (NAME= in front names it), or an array of them',
+    repeatable: true,
+    show: (o) => (o.supervise?.listen.length ? o.supervise.listen.map((l) => l.text) : undefined),
+    render: (o) => (o.supervise?.listen ?? []).flatMap((l) => ['--listen', l.text]),
+  },
+  {
+    key: 'instances',
+    flag: '--instances <n>',
+    help: 'run N instances of the program under one supervisor, sharing the --listen sockets',
+    default: '1',
+    commands: STARTING,
+    toml: 'instances',
+    schema: { type: 'integer', minimum: 1, maximum: 256 },
+    expected: 'an integer from 1 to 256',
+    show: (o) => (o.supervise && o.supervise.instances > 1 ? o.supervise.instances : undefined),
+    render: (o) => (o.supervise && o.supervise.instances > 1 ? ['--instances', String(o.supervise.instances)] : []),
+  },
+  {
+    key: 'graceful',
+    flag: '--graceful',
+    help: 'supervised daemon: replace its instances one at a time (a new one ready, then an old one drained); the sockets stay',
+    commands: ['restart'],
   },
   {
     key: 'oknodo',

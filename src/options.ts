@@ -11,8 +11,10 @@ import { LEVELS, type Level, type LogFormat } from './runtime/logger';
 import { resolveCredentials, type Credentials } from './users';
 import { parseDuration } from './duration';
 import { readEnvFile } from './env-file';
+import { resolveSupervision, type Supervision, type SupervisionInput } from './supervisor/options';
 
-export interface DaemonOptions {
+// SupervisionInput: --restart, --restart-delay(-max), --restart-limit, --listen, --instances (src/supervisor/options.ts).
+export interface DaemonOptions extends SupervisionInput {
   /** The program to run: a module with a defineDaemon() default export, or a plain script. */
   entry: string;
   /** Arguments the daemon sees as process.argv.slice(2). */
@@ -102,6 +104,8 @@ export interface ResolvedOptions {
   nice: number | null;
   healthPort: number | null;
   healthHost: string;
+  /** A supervisor runs the program as its child instances (DESIGN.md §8); null: the daemon is the program itself. */
+  supervise: Supervision | null;
 }
 
 export const DEFAULT_UMASK = 0o022;
@@ -241,6 +245,7 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
   const nice = o.nice === undefined ? null : parseInteger(o.nice, '--nice', -20, 19);
   const healthPort = o.healthPort === undefined ? null : parseInteger(o.healthPort, '--health-port', 1, 65535);
   const name = o.name !== undefined ? validateName(o.name) : derivedName(o.entry);
+  const supervise = resolveSupervision(o, name);
   const entry = resolveEntry(o.entry);
   const cwd = resolveDir(o.chdir ?? '/');
   const credentials = resolveCredentials(o.user, o.group, { needRoot: !purpose.service });
@@ -279,5 +284,6 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
     nice,
     healthPort,
     healthHost: o.healthHost ?? '127.0.0.1',
+    supervise,
   };
 }

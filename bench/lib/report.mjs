@@ -153,6 +153,24 @@ function scaleTable(s) {
   ]);
 }
 
+// Supervision: the same app, 2 instances, restarted gracefully N times under the same load.
+function superviseTable(sv) {
+  const mb = (m) => (m ? `${f1(m.rss)} MB / ${f1(m.priv)} MB` : '–');
+  const col = (x, f) => (x ? f(x) : '–');
+  const reasons = (x) => (x.failed ? ` (${Object.entries(x.reasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : '');
+  const t = sv.taskdaemon;
+  const p = sv.pm2;
+  return table(['', `taskdaemon: \`start --instances ${sv.instances} --listen\`, \`restart --graceful\``, `pm2 cluster mode: \`start -i ${sv.instances} --wait-ready\`, \`pm2 reload\``], [
+    ['graceful restarts under load', String(sv.n), col(p, () => String(sv.n))],
+    ['requests answered during them', String(t.requests), col(p, (x) => String(x.requests))],
+    ['**failed requests** (refused, reset, timed out, 5xx)', `**${t.failed}**${reasons(t)}`, col(p, (x) => `**${x.failed}**${reasons(x)}`)],
+    ['every instance pid replaced', `${t.replaced}/${sv.n}`, col(p, (x) => `${x.replaced}/${sv.n}`)],
+    ['one restart command, wall ms (median, min–max)', `${f1(median(t.times))} (${range(summarize(t.times))})`, col(p, (x) => `${f1(median(x.times))} (${range(summarize(x.times))})`)],
+    ['the supervising process, VmRSS / private', `${mb(t.memory.supervisor)} (supervisor); after the restarts ${mb(t.memory.supervisorAfter)}`, col(p, (x) => `${mb(x.memory.supervisor)} (God daemon); after the restarts ${mb(x.memory.supervisorAfter)}`)],
+    ['one app instance, VmRSS / private', mb(t.memory.instance), col(p, (x) => mb(x.memory.instance))],
+  ]);
+}
+
 export function resultsMarkdown(r) {
   const m = r.meta;
   const out = [];
@@ -187,6 +205,11 @@ export function resultsMarkdown(r) {
   if (r.cli) out.push('## CLI commands', '', 'Each command\'s wall time, alternating with `node -e 0`; `status (running)` and `reload` talk to a running daemon. CPU is user + system time from wait4(2): under load it moves far less than wall time, so it shows a command\'s own cost more steadily.', '', cliTable(r.cli), '');
   if (r.control) out.push('## Control socket', '', 'The client runs in the bench\'s own node process, on the same 2 cores: these are upper bounds.', '', controlTable(r.control), '');
   if (r.scale) out.push('## Scale', '', scaleTable(r.scale), '');
+  if (r.supervise) {
+    out.push('## Supervision: zero-downtime restarts', '');
+    out.push('One app (`fixture/drain-app.js`: answers with its pid, drains like an app must), 2 instances, under a bounded loopback load (one client making sequential requests, each on a new connection, and 8 keep-alive clients, back to back, in the bench\'s own process) while it is restarted gracefully again and again, each restart waiting for 50 more requests after the last. A request counts as failed when it was refused, reset, timed out or answered 5xx. Memory is VmRSS and private (Private_Clean + Private_Dirty) of the process that supervises the instances, read 200 ms after the start and again after the restarts.', '');
+    out.push(superviseTable(r.supervise), '');
+  }
   out.push('## How to read and rerun', '', 'See bench/README.md. `npm run bench` (full, writes this file), `npm run bench -- --quick` (a few iterations, prints only).', '');
   return out.join('\n');
 }
@@ -205,6 +228,7 @@ export function summaryMarkdown(r) {
     for (const k of Object.keys(STOP)) if (ss[k]?.stop) rows.push([`${STOP[k]}: stop`, f1(median(ss[k].stop))]);
     lines.push(table(['figure (median ms)', 'this run'], rows), '');
   }
+  if (r.supervise) lines.push(superviseTable(r.supervise), '');
   lines.push(targetsTable(targets(r)));
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { logFiles, optionFlags, renderedFlags, stopSeconds, systemPaths, type InstallInput } from './input';
 import { readShipped, type ShippedName } from './shipped';
+import { refuseSupervision } from '../supervisor/options';
 import { CONTROL, execLine, listPath, noSpecifiers, refuseControlChars, singlePath } from './unit-escape';
 
 export type UnitType = 'forking' | 'notify';
@@ -36,6 +37,7 @@ const directive = (key: string): RegExp => new RegExp(`^${key}=`);
 
 export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   const mode = kind === 'forking' ? 'start' : 'run';
+  if (kind === 'notify') refuseSupervision(o.options?.supervise ?? null, 'a Type=notify unit (taskdaemon run)', 'render a Type=forking unit (the default --type) for a supervised daemon');
   // Paths go into settings and comments where no escape exists for a newline.
   for (const v of [o.entry, o.node, o.bin, o.pidfile, o.cwd, o.stdout, o.stderr, o.stateFile ?? '']) refuseControlChars(v);
 
@@ -88,6 +90,11 @@ export function renderSystemdUnit(o: InstallInput, kind: UnitType): string {
   set('TimeoutStartSec', `${Math.ceil(o.readyTimeoutMs / 1000) + 5}s`);
   set('TimeoutStopSec', `${stopSeconds(o)}s`);
   if (o.nofile !== undefined) set('LimitNOFILE', String(o.nofile));
+  // Restarts are the supervisor's (--restart, DESIGN.md §8): two restarters fighting over one program would be worse than one.
+  if (kind === 'forking' && o.options?.supervise && o.options.supervise.restart !== 'no') {
+    unit.replace(directive('Restart'), [`# Not on-failure: taskdaemon restarts the program itself (--restart ${o.options.supervise.restart}); never both.`, 'Restart=no']);
+    unit.remove(directive('RestartSec'));
+  }
 
   // The shipped hardening stays, but for these two where the daemon's own paths
   // need it: read-only keeps what the daemon lives in visible (ReadWritePaths=

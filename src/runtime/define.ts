@@ -44,7 +44,7 @@ export interface DaemonContext<Config = unknown> {
   state: State;
   /** Save ctx.state now (atomically). */
   saveState(): void;
-  /** Sockets passed by systemd socket activation (`run` only): fds from 3 on, with their names. */
+  /** Sockets passed by systemd socket activation (`run`) or by a supervisor's --listen: fds from 3 on, with their names. */
   readonly listenFds: readonly ListenFd[];
   /** Reload generation: 0 until the first reload. */
   readonly generation: number;

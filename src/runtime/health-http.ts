@@ -5,7 +5,8 @@
 import type { ControlSurface } from './control-surface';
 import type { Logger } from './logger';
 
-export async function startHealthServer(life: ControlSurface, port: number, host: string, log: Logger): Promise<void> {
+// Only the phase and the health hook: a supervisor serves it too (src/supervisor/).
+export async function startHealthServer(life: Pick<ControlSurface, 'phase' | 'health'>, port: number, host: string, log: Logger): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('node:http') as typeof import('node:http');
   const server = http.createServer((req, res) => {

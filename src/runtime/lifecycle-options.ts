@@ -18,4 +18,6 @@ export interface LifecycleOptions {
   /** Log files to reopen on SIGUSR2 (null: not a file of ours, as under `run` without --stdout). */
   stdoutPath: string | null;
   stderrPath: string | null;
+  /** An app instance of a supervisor (DESIGN.md §8): its readiness pipe stays open, LISTEN_FDS are its sockets. */
+  supervised?: boolean;
 }

@@ -86,8 +86,9 @@ export class Lifecycle implements ControlSurface {
     this.store = o.options.stateFile ? new StateStore(o.options.stateFile, this.log) : null;
     // The service manager's variables belong to this process, not to the program's children.
     const notifier = o.mode === 'foreground' && process.env.NOTIFY_SOCKET ? lazy.notify().notifierFromEnv(this.log) : null;
-    this.announce = new Announcer(o.readyFd, notifier, () => lazy.notify().monotonicUsec());
-    const listenFds = o.mode === 'foreground' && process.env.LISTEN_FDS ? lazy.listenFds().takeListenFds() : [];
+    this.announce = new Announcer(o.readyFd, notifier, () => lazy.notify().monotonicUsec(), o.supervised === true);
+    // Sockets from systemd (`run`), or from the supervisor an instance runs under (DESIGN.md §8).
+    const listenFds = (o.mode === 'foreground' || o.supervised) && process.env.LISTEN_FDS ? lazy.listenFds().takeListenFds() : [];
     this.reloads = new Reloads({
       readiness: () => (this.shuttingDown || this.phase === 'stopping' || this.phase === 'stopped' ? 'ignore' : this.phase === 'starting' ? 'defer' : 'now'),
       apply: () => this.applyReload(),

@@ -8,30 +8,10 @@ import { check } from '../errors';
 import { native } from '../native';
 import type { LockedPidfile } from '../pidfile';
 import { Lifecycle } from './lifecycle';
-import { BOOT_ENV, type BootMarker } from './markers';
+import type { BootMarker } from './markers';
 
-/** The marker `start` left, or null when this process was not started by it. Deletes the variable either way. */
-export function readMarker(): BootMarker | null {
-  const raw = process.env[BOOT_ENV];
-  delete process.env[BOOT_ENV];
-  if (raw === undefined) return null;
-  if (!/^\d+$/.test(raw)) throw new Error(`${BOOT_ENV}=${raw}: not an fd number`);
-  const fd = Number(raw);
-  let m: BootMarker;
-  try {
-    m = JSON.parse(fs.readFileSync(fd, 'utf8')) as BootMarker;
-  } catch (e) {
-    throw new Error(`unreadable marker on fd ${fd}: ${(e as Error).message}`);
-  } finally {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      /* never opened */
-    }
-  }
-  if (m.v !== 2) throw new Error(`marker version ${String(m.v)}: the CLI and this runtime are different taskdaemon versions`);
-  return m;
-}
+// In its own module so a supervisor reads its marker without loading the lifecycle.
+export { readMarker } from './read-marker';
 
 /** The lifecycle of a started daemon: `entry` loads the program (boot.js); `self` is the program already running (daemonize()). */
 export function daemonLifecycle(m: BootMarker, program: 'entry' | 'self'): Lifecycle {
@@ -46,5 +26,15 @@ export function daemonLifecycle(m: BootMarker, program: 'entry' | 'self'): Lifec
     const st = fs.fstatSync(m.lockFd);
     lock = { fd: m.lockFd, path: o.pidfile, dev: st.dev, ino: st.ino };
   }
-  return new Lifecycle({ options: o, mode: 'daemon', program, readyFd: m.readyFd, lock, controlFd: m.controlFd, stdoutPath: o.stdout, stderrPath: o.stderr });
+  return new Lifecycle({
+    options: o,
+    mode: 'daemon',
+    program,
+    readyFd: m.readyFd,
+    lock,
+    controlFd: m.controlFd,
+    stdoutPath: o.stdout,
+    stderrPath: o.stderr,
+    ...(m.supervised && { supervised: true }),
+  });
 }

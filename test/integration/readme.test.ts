@@ -83,6 +83,33 @@ describe('README code blocks', () => {
     expect(JSON.parse(fs.readFileSync(s.stateFile, 'utf8'))).toMatchObject({ starts: 1, lastStop: expect.any(String) });
   });
 
+  it('the supervised app (Supervision) serves from two instances, is restarted gracefully under requests, and stops', async () => {
+    const s = box();
+    const dir = project(s);
+    const app = path.join(dir, 'app.js');
+    fs.writeFileSync(app, block('supervised'));
+    const port = await freePort();
+    const start = await td(['start', app, ...s.flags, '--restart', 'on-failure', '--instances', '2', '--listen', `tcp:127.0.0.1:${port}`, '--', s.tag]);
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    const get = async (): Promise<string> => (await (await fetch(`http://127.0.0.1:${port}/`)).text());
+    expect(await get()).toMatch(/^hello from \d+\n$/);
+    // Requests all along the restart: none may fail.
+    let stop = false;
+    const failures: unknown[] = [];
+    const load = (async () => {
+      while (!stop) await get().catch((e: unknown) => failures.push(e));
+    })();
+    const restart = await td(['restart', s.name, '--pidfile', s.pidfile, '--graceful']);
+    stop = true;
+    await load;
+    expect(restart.stderr).toBe('');
+    expect(restart.code).toBe(0);
+    expect(failures).toEqual([]);
+    expect((await td(['stop', '--pidfile', s.pidfile])).code).toBe(0);
+    expect(pidsWith(s.tag)).toEqual([]);
+  });
+
   it('the config file example is valid', async () => {
     const s = box();
     const file = path.join(s.dir, 'api.toml');

@@ -4,10 +4,12 @@
 // start/reload/stop and a failing init; Type=notify with STATUS, reload,
 // watchdog restart; socket activation (shipped, and rendered by `install socket`).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, ROOT, td } from '../helpers/cli';
 import { freePort } from '../helpers/net';
+import { pidAt } from '../helpers/http';
 import { cannotBoot, SystemdHarness } from './systemd-harness';
 
 const why = cannotBoot();
@@ -15,6 +17,7 @@ if (why) console.warn(`systemd.test: skipped, ${why}`);
 
 const APP = path.join(FIXTURES, 'lifecycle.js');
 const EXAMPLE = path.join(ROOT, 'examples', 'http-server.js');
+const SERVED = path.join(FIXTURES, 'served.js');
 let sd: SystemdHarness;
 
 // The units hide /tmp (PrivateTmp) and /root, /home (ProtectHome); a checkout
@@ -183,6 +186,55 @@ describe.skipIf(why !== null)('Type=forking units, shipped and rendered, under a
     expect(sd.show(unit, 'ActiveState')).toBe('failed');
     expect(sd.journal(unit)).toContain('invalid config: config rejected: version 1 is marked invalid');
     expect(sd.sd(['pgrep', '-f', `fork2.json`]).code).not.toBe(0); // no process left
+  });
+
+  it('supervised (--restart, --listen, --instances), rendered: Restart=no, MainPID is the supervisor; an instance killed is restarted by it; reload and stop through systemctl', async () => {
+    const name = 'sup1';
+    const port = await freePort();
+    const log = `/run/taskdaemon/${name}.log`;
+    // --listen comes from a config file: install's own --listen is the socket unit's.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'td-sup-unit-'));
+    const toml = path.join(dir, 'sup.toml');
+    fs.writeFileSync(toml, `listen = ["web=tcp:127.0.0.1:${port}"]\n`);
+    let unit: string;
+    try {
+      unit = await installRendered(name, ['--config', toml, '--stdout', log, '--no-state-file', '--restart', 'on-failure', '--instances', '2', '--grace', '5', '--', `--refuse-reload-if=/run/${name}.refuse`], SERVED);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(sd.show(unit, 'Restart')).toBe('no'); // never both: the supervisor restarts the program
+    const start = sd.systemctl('start', unit);
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    const mainPid = Number(sd.show(unit, 'MainPID'));
+    expect(Number(sd.sd(['cat', `/run/taskdaemon/${name}.pid`]).stdout.trim())).toBe(mainPid);
+    expect(procCmdline(mainPid)).toContain(`supervisor/main.js ${SERVED}`);
+    const instances = (): number[] => sd.sd(['pgrep', '-P', String(mainPid)]).stdout.split('\n').filter(Boolean).map(Number).sort();
+    const first = instances();
+    expect(first).toHaveLength(2);
+    expect(first).toContain(await pidAt(port)); // the app's pid in the unit's pid namespace
+
+    expect(sd.sd(['kill', '-9', String(first[0])]).code).toBe(0);
+    await until(() => instances().length === 2 && !instances().includes(first[0]!), 'the supervisor to restart the instance');
+    expect(Number(sd.show(unit, 'MainPID'))).toBe(mainPid);
+    expect(sd.show(unit, 'ActiveState')).toBe('active');
+    expect(sd.show(unit, 'NRestarts')).toBe('0');
+    const text = (): string => sd.sd(['cat', log]).stdout;
+    await until(() => text().includes('instance-ready'), 'the restarted instance to be ready');
+
+    expect(sd.systemctl('reload', unit).code).toBe(0);
+    await until(() => text().includes(`${mainPid} reloaded generation 1`), 'the reload of every instance');
+    sd.write(`/run/${name}.refuse`, '');
+    expect(sd.systemctl('reload', unit).code).toBe(0); // ExecReload is kill -HUP: the result is in the log and in status
+    await until(() => text().includes(`${mainPid} reload-failed generation 2: 2 of 2 instances rejected it`), 'the rejected reload');
+
+    const now = instances();
+    expect(sd.systemctl('stop', unit).code).toBe(0);
+    expect(sd.show(unit, 'ActiveState')).toBe('inactive');
+    for (const pid of [mainPid, ...now]) expect(sd.sd(['test', '-e', `/proc/${pid}`]).code).not.toBe(0);
+    for (const pid of now) expect(text()).toContain(`${pid} drained every connection closed`);
+    expect(text()).toContain(`${mainPid} stopped exit 0`);
+    expect(sd.sd(['test', '-e', `/run/taskdaemon/${name}.pid`]).code).not.toBe(0);
   });
 });
 

@@ -15,6 +15,7 @@ import { startResolved, type StartFlags } from './start';
 export interface RestartFlags extends StartFlags {
   timeout?: string;
   retry?: string;
+  graceful?: boolean;
 }
 
 // `restart api`: no such file, but a daemon name.
@@ -45,6 +46,10 @@ async function runningOptions(name: string, f: RestartFlags): Promise<Resolved> 
 
 export async function restartCommand(entry: string | undefined, args: string[], f: RestartFlags): Promise<number> {
   const byName = isName(entry, f);
+  if (f.graceful) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./restart-graceful') as typeof import('./restart-graceful')).gracefulRestart(entry, args, f, byName);
+  }
   if (byName && (args.length || f.user || f.env || f.chdir)) {
     err(`taskdaemon: warning: restart ${entry} reuses the options ${entry} was started with; give the entry to change them`);
   }

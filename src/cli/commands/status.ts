@@ -3,6 +3,7 @@
 import type { DaemonStatus } from '../../control/client/stop-status';
 import { inspectDaemon, type Inspection } from '../../control/client/inspect';
 import { STATUS_EXIT } from '../../exit-codes';
+import type { SupervisorReport } from '../../supervisor/report';
 import { packageVersion } from '../../version';
 import { color, err, json, out } from '../output';
 import { targetPidfile, type TargetOptions } from '../shared';
@@ -25,6 +26,20 @@ function runningDetail(s: Extract<DaemonStatus, { state: 'running' }>): string {
   return ` (${holder}; the pidfile names pid ${s.namedPid}, which does not)`;
 }
 
+// A supervised daemon (DESIGN.md §8): the supervisor's own memory, then one line per instance.
+function supervisorLines(sv: SupervisorReport): string[] {
+  const mb = (b: number): string => (b / 1048576).toFixed(1);
+  const lines = [`  supervisor: --restart ${sv.restart}, ${sv.instances.length} instance(s)${sv.listen.length ? `, sockets ${sv.listen.map((l) => `${l.name}=${l.spec}`).join(' ')}` : ''}; its own rss ${mb(sv.memory.rssBytes)} MB, private ${mb(sv.memory.privateBytes)} MB`];
+  for (const i of sv.instances) {
+    const up = i.uptimeMs !== null ? `, up ${duration(i.uptimeMs)}` : '';
+    const next = i.restartInMs !== null ? `, restart in ${duration(i.restartInMs)}` : '';
+    const last = i.lastEnd ? `; last end: pid ${i.lastEnd.pid} ${i.lastEnd.how} at ${i.lastEnd.at}` : '';
+    const repl = i.replacement ? `; replacement pid ${i.replacement.pid} ${i.replacement.state}` : '';
+    lines.push(`  instance ${i.slot}: ${i.pid !== null ? `pid ${i.pid} ` : ''}${i.state}${up}, restarts ${i.restarts}${next}${last}${repl}`);
+  }
+  return lines;
+}
+
 export async function statusCommand(nameArg: string | undefined, f: StatusFlags): Promise<number> {
   const { name, pidfile } = targetPidfile(nameArg, f);
   let s: Inspection;
@@ -35,10 +50,10 @@ export async function statusCommand(nameArg: string | undefined, f: StatusFlags)
     err(`taskdaemon: cannot tell whether ${name} runs: ${e instanceof Error ? e.message : String(e)}`);
     return STATUS_EXIT.UNKNOWN;
   }
-  const { report, controlError, stopped, ...facts } = s;
+  const { report, controlError, stopped, gaveUp, ...facts } = s;
   const mismatch = report && report.version !== packageVersion();
   if (f.json) {
-    json({ name, ...facts, ...(stopped && { stopped: true }), cliVersion: packageVersion(), ...(report && { daemon: report }), ...(controlError && { controlError }) });
+    json({ name, ...facts, ...(stopped && { stopped: true }), ...(gaveUp && { gaveUp }), cliVersion: packageVersion(), ...(report && { daemon: report }), ...(controlError && { controlError }) });
   } else if (s.state === 'running') {
     out(`${name} is ${color(1, 32, 'running')}${runningDetail(s)}`);
     if (stopped) out(`  but stopped by a signal (SIGSTOP or SIGTSTP): it runs no code until it gets SIGCONT`);
@@ -48,7 +63,11 @@ export async function statusCommand(nameArg: string | undefined, f: StatusFlags)
       out(`  reloads ${report.reloadCount} (generation ${report.generation}${last})`);
       out(`  rss ${(report.memory.rssBytes / 1048576).toFixed(1)} MB, node ${report.node}, taskdaemon ${report.version}`);
       if (report.log?.bytes) out(`  log: ${report.log.bytes} bytes in ${report.log.writes} writes could not be written (${report.log.lastError})`);
+      if (report.supervisor) for (const line of supervisorLines(report.supervisor)) out(line);
     }
+  } else if (s.state === 'dead' && gaveUp) {
+    out(`${name} is ${color(1, 31, 'dead')}: its supervisor (pid ${s.pid}) gave up: ${gaveUp}`);
+    out(`  it holds ${pidfile} and answers status until it is stopped; \`taskdaemon restart ${name}\` starts it again`);
   } else if (s.state === 'dead') {
     out(`${name} is ${color(1, 31, 'dead')} but its pidfile exists (${pidfile} names pid ${s.pid})`);
   } else {

@@ -11,6 +11,16 @@ import { AlreadyRunningError, probePidfile } from '../../pidfile';
 import { startDaemon, type StartControl, type StartResult } from '../../daemonize';
 import { controlSocketPath, rpcCall, RpcCallError } from './rpc-client';
 
+/** `start --oknodo` of a supervised daemon whose supervisor gave up (--restart-limit). */
+export class GaveUpError extends TaskdaemonError {
+  constructor(pidfile: string, pid: number) {
+    super(`the supervisor (pid ${pid}) holding ${pidfile} gave up restarting its program; it is not running`, {
+      code: 'ERR_GAVE_UP',
+      hint: 'taskdaemon status says why; taskdaemon restart (or stop, then start) starts it again',
+    });
+  }
+}
+
 export type EnsureResult = { started: true; result: StartResult } | { started: false; pid: number | null };
 
 const POLL_MS = 20;
@@ -28,11 +38,14 @@ async function waitForReady(pidfile: string, deadline: number, signal?: AbortSig
     try {
       const r = await rpcCall<{ phase: string; pid: number }>(sock, 'awaitReady', { timeoutMs: left }, left + 1_000);
       if (r.phase === 'ready' || r.phase === 'reloading') return { ready: true, pid: r.pid };
+      // A supervisor that gave up keeps the lock (so status can say why): it will not become ready by waiting.
+      if (r.phase === 'failed') throw new GaveUpError(pidfile, r.pid);
       if (r.phase !== 'starting') {
         // Stopping: wait for its lock to go, then start it again ourselves.
         while (probePidfile(pidfile).state === 'locked' && Date.now() < deadline && !signal?.aborted) await sleep(POLL_MS);
       }
     } catch (e) {
+      if (e instanceof GaveUpError) throw e;
       if (e instanceof RpcCallError) return { ready: true, pid: p.pid }; // a daemon that cannot tell: the lock says it runs
       await sleep(POLL_MS); // not listening yet, or it just died: look at the lock again
     }

@@ -6,6 +6,7 @@
 // SIGSTOP is not asked (it cannot answer until SIGCONT).
 import * as fs from 'node:fs';
 import type { DaemonStatusReport } from '../../runtime/control-surface';
+import type { SupervisorReport } from '../../supervisor/report';
 import { isStopped } from '../../proc-state';
 import { controlSocketPath, rpcCall } from './rpc-client';
 import { daemonStatus, type DaemonStatus } from './stop-status';
@@ -13,8 +14,13 @@ import { daemonStatus, type DaemonStatus } from './stop-status';
 export type Inspection = DaemonStatus & {
   /** Stopped by a signal (state T): running, but deaf until SIGCONT. */
   stopped?: boolean;
-  /** The daemon's own report, when its control socket answered. */
-  report?: DaemonStatusReport & { health: { ok: boolean; detail?: unknown } };
+  /** The daemon's own report, when its control socket answered (a supervisor's adds its instances). */
+  report?: DaemonStatusReport & { health: { ok: boolean; detail?: unknown }; supervisor?: SupervisorReport };
+  /**
+   * A supervisor that gave up (--restart-limit): it still holds the lock, but
+   * its program is dead, so the state is 'dead' (LSB status 1) and this says why.
+   */
+  gaveUp?: string;
   /** Why there is no report although the daemon runs. */
   controlError?: string;
 };
@@ -31,6 +37,9 @@ export async function inspectDaemon(pidfile: string, o: { report?: boolean; time
     if (typeof report !== 'object' || report === null || typeof report.phase !== 'string') {
       return { ...s, controlError: `the control socket ${sock} answered 'status' with an unexpected report` };
     }
+    // A supervisor in its 'failed' phase (DESIGN.md §8): nothing of the program runs.
+    const gaveUp = report.supervisor?.gaveUp;
+    if (gaveUp && s.pid !== null) return { state: 'dead', pid: s.pid, pidfile, report, gaveUp: gaveUp.reason };
     return { ...s, report };
   } catch (e) {
     return { ...s, controlError: e instanceof Error ? e.message : String(e) };

@@ -1,5 +1,6 @@
 // The daemon's control socket: newline-delimited JSON-RPC 2.0 (DESIGN.md §4).
-// Bounded in every direction: a line may be 64 KiB, a client may idle 30 s,
+// Bounded in every direction: a line may be 64 KiB, a client may idle 30 s
+// (waiting for an answer is not idling),
 // at most 256 clients at once; malformed input gets a JSON-RPC error, and
 // nothing a client does can crash the daemon or leave state behind.
 // See: https://www.jsonrpc.org/specification
@@ -83,8 +84,11 @@ function serve(sock: net.Socket, methods: { [name: string]: Method }): void {
   sock.on('error', () => sock.destroy()); // a vanished client is not our problem
   let buf = '';
   let queue = Promise.resolve();
+  // A client waiting for a long answer (awaitReload, a supervisor's gracefulRestart) is not idle.
+  let pending = 0;
   const send = (text: string | null): void => {
     if (text !== null && sock.writable) sock.write(text + '\n');
+    if (--pending === 0) sock.setTimeout(IDLE_MS);
   };
   sock.on('data', (chunk: string) => {
     buf += chunk;
@@ -93,7 +97,9 @@ function serve(sock: net.Socket, methods: { [name: string]: Method }): void {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
       // Answers go out in request order, one request at a time per client.
-      if (line) queue = queue.then(() => handleLine(line, methods)).then(send, () => {});
+      if (!line) continue;
+      if (pending++ === 0) sock.setTimeout(0);
+      queue = queue.then(() => handleLine(line, methods)).then(send, () => send(null));
     }
     if (buf.length > MAX_LINE) {
       buf = '';

@@ -1,0 +1,58 @@
+// The bounded loopback load of the zero-downtime section: one client making
+// sequential requests, each on a new connection, and N keep-alive clients,
+// each reusing one connection back to back, until stopped. A request that was
+// refused, reset, timed out or answered 5xx counts as failed, by its reason.
+// The same load as test/helpers/http-load.ts (the test suite's, in TypeScript).
+import http from 'node:http';
+
+export function startLoad(port, keepAliveClients = 8, timeoutMs = 10_000) {
+  const result = { requests: 0, failed: 0, reasons: {}, pids: new Set() };
+  let running = true;
+  const fail = (reason) => {
+    result.failed++;
+    result.reasons[reason] = (result.reasons[reason] ?? 0) + 1;
+  };
+  const once = (agent) =>
+    new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/', agent, timeout: timeoutMs, ...(agent === false && { headers: { connection: 'close' } }) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => {
+          result.requests++;
+          if (res.statusCode >= 500) fail(`HTTP ${res.statusCode}`);
+          else {
+            const pid = Number(/"pid":(\d+)/.exec(body)?.[1]);
+            if (pid) result.pids.add(pid);
+          }
+          resolve();
+        });
+        res.on('error', (e) => {
+          result.requests++;
+          fail(e.code ?? e.message);
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+      req.on('error', (e) => {
+        result.requests++;
+        fail(e.code ?? e.message);
+        resolve();
+      });
+    });
+  const loop = async (agent) => {
+    while (running) await once(agent);
+    if (agent) agent.destroy();
+  };
+  const loops = [loop(false), ...Array.from({ length: keepAliveClients }, () => loop(new http.Agent({ keepAlive: true, maxSockets: 1 })))];
+  return {
+    get requests() {
+      return result.requests;
+    },
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return result;
+    },
+  };
+}
