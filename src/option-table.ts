@@ -11,7 +11,7 @@
 // functions only, and imports nothing at run time.
 import type { ConfigOptions, ResolvedOptions } from './options';
 
-export const COMMANDS = ['start', 'stop', 'restart', 'reload', 'status', 'health', 'run', 'logs', 'reopen-logs', 'install', 'config'] as const;
+export const COMMANDS = ['start', 'stop', 'restart', 'reload', 'status', 'health', 'run', 'logs', 'reopen-logs', 'install', 'config', 'list', 'call'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** A JSON Schema fragment (draft-07) for a taskdaemon.toml value. */
@@ -48,7 +48,7 @@ const DURATION_WORDS = 'seconds (a positive number) or a string like "500ms" or 
 const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 const DAEMON: readonly CommandName[] = ['start', 'run', 'restart', 'install', 'config'];
 const STARTING: readonly CommandName[] = ['start', 'restart', 'install', 'config'];
-const TARGET: readonly CommandName[] = ['stop', 'reload', 'status', 'health', 'reopen-logs'];
+const TARGET: readonly CommandName[] = ['stop', 'reload', 'status', 'health', 'reopen-logs', 'call'];
 
 const seconds = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : `${ms}ms`);
 const octal = (n: number): string => n.toString(8).padStart(3, '0');
@@ -432,6 +432,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: '10',
     commands: ['reopen-logs'],
   },
+  {
+    key: 'callTimeout',
+    flag: '--timeout <seconds>',
+    help: "how long to wait for the method's answer",
+    default: '60',
+    commands: ['call'],
+  },
+  { key: 'dir', flag: '--dir <dir>', help: 'list the daemons whose pidfiles are in this directory', default: 'root: /run/taskdaemon; others: their own run directory', commands: ['list'] },
+  {
+    key: 'listTimeout',
+    flag: '--timeout <seconds>',
+    help: 'how long each daemon may take to answer (all are asked at once); one that does not is listed as not answering',
+    default: '1',
+    commands: ['list'],
+  },
   { key: 'lines', flag: '-n, --lines <n>', help: 'how many lines from the end', default: '10', commands: ['logs'] },
   { key: 'follow', flag: '-f, --follow', help: 'keep printing new lines, across rotation and truncation', commands: ['logs'] },
   { key: 'output', flag: '--output <file>', help: 'write the file (atomically) instead of printing it', commands: ['install'] },
@@ -443,7 +458,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'json',
     flag: '--json',
     help: 'print the result as one JSON object (logs: one per line); a failure too',
-    commands: ['start', 'stop', 'restart', 'reload', 'status', 'health', 'logs', 'config'],
+    commands: ['start', 'stop', 'restart', 'reload', 'status', 'health', 'logs', 'config', 'list'],
   },
 ];
 

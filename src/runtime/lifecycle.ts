@@ -17,6 +17,7 @@ import { createContext } from './context';
 import type { ControlSurface, DaemonStatusReport } from './control-surface';
 import type * as ConfigWatch from './config-watch';
 import type * as ControlMethods from './control-methods';
+import type * as CustomMethods from './custom-methods';
 import { installRuntimeHooks, isDaemonDefinition, type DaemonContext, type DaemonDefinition, type DaemonState, type HealthReport, type ReloadResult } from './define';
 import { drain } from './drain';
 import type * as HealthHttp from './health-http';
@@ -39,6 +40,7 @@ const lazy = {
   logReopen: () => require('./log-reopen') as typeof LogReopen,
   notify: () => require('./notify') as typeof Notify,
   controlMethods: () => require('./control-methods') as typeof ControlMethods,
+  customMethods: () => require('./custom-methods') as typeof CustomMethods,
   healthHttp: () => require('./health-http') as typeof HealthHttp,
   status: () => require('./status-report') as typeof Status,
   rpcServer: () => require('../control/server/rpc-server') as typeof RpcServer,
@@ -78,6 +80,8 @@ export class Lifecycle implements ControlSurface {
   private shuttingDown = false;
   private watcher: ConfigWatch.Watcher | null = null;
   private readyWaiters: (() => void)[] = [];
+  /** What the control socket answers (null without one); the program's own methods join once it is loaded. */
+  private methods: { [name: string]: RpcServer.Method } | null = null;
 
   constructor(private readonly o: LifecycleOptions) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
@@ -209,7 +213,10 @@ export class Lifecycle implements ControlSurface {
     installRuntimeHooks({ ready: () => this.markReady(), options: this.o.options, mode: this.o.mode });
     this.log.info('starting', `${this.o.options.name} ${this.o.options.entry} (node ${process.version}, ${this.o.mode})`);
     // Both answer from the first moment, so `status` and /ready see "starting".
-    if (this.o.controlFd >= 0) lazy.rpcServer().startRpcServer(this.o.controlFd, lazy.controlMethods().controlMethods(this), this.log);
+    if (this.o.controlFd >= 0) {
+      this.methods = lazy.controlMethods().controlMethods(this);
+      lazy.rpcServer().startRpcServer(this.o.controlFd, this.methods, this.log);
+    }
     if (this.o.options.healthPort !== null) {
       try {
         await lazy.healthHttp().startHealthServer(this, this.o.options.healthPort, this.o.options.healthHost, this.log);
@@ -238,6 +245,9 @@ export class Lifecycle implements ControlSurface {
       return;
     }
     const def = this.def;
+    if (def.methods && this.methods) {
+      Object.assign(this.methods, lazy.customMethods().customMethods(def.methods, this.ctx, { awaitReady: (ms) => this.awaitReady(ms), readyTimeoutMs: this.o.options.readyTimeoutMs }));
+    }
     try {
       if (def.loadConfig) this.config = await def.loadConfig(this.ctx);
     } catch (err) {

@@ -17,6 +17,8 @@ export type Inspection = DaemonStatus & {
   report?: DaemonStatusReport & { health: { ok: boolean; detail?: unknown } };
   /** Why there is no report although the daemon runs. */
   controlError?: string;
+  /** The error's code: ERR_CONTROL_TIMEOUT when it did not answer in time (busy). */
+  controlErrorCode?: string;
 };
 
 export async function inspectDaemon(pidfile: string, o: { report?: boolean; timeoutMs?: number } = {}): Promise<Inspection> {
@@ -33,6 +35,7 @@ export async function inspectDaemon(pidfile: string, o: { report?: boolean; time
     }
     return { ...s, report };
   } catch (e) {
-    return { ...s, controlError: e instanceof Error ? e.message : String(e) };
+    const code = (e as { code?: unknown } | null)?.code;
+    return { ...s, controlError: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' && { controlErrorCode: code }) };
   }
 }
