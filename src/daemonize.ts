@@ -4,7 +4,6 @@
 // behind: the daemon is gone, the pidfile is removed, the lock is released.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { check, setupError, TaskdaemonError } from './errors';
 import type { SetupStepName } from './setup-steps';
@@ -21,6 +20,11 @@ import { daemonIdentity } from './users';
 import { timeoutSchedule } from './retry';
 import { formatDuration } from './duration';
 import { terminate } from './terminate';
+import { execPlan } from './program-kind';
+import type * as NotifySocket from './notify-socket';
+import type * as ProgramReady from './program-ready';
+
+export { bootScript } from './program-kind';
 
 
 export interface StartResult {
@@ -31,15 +35,13 @@ export interface StartResult {
   stderr: string;
 }
 
-export function bootScript(): string {
-  return path.join(__dirname, 'runtime', 'boot.js');
-}
-
-// The daemon's clean environment (daemon-env.ts), and the one variable its boot needs.
-function buildEnv(o: ResolvedOptions, markerFd: number): string[] {
+// The daemon's clean environment (daemon-env.ts), and the one variable its
+// boot needs (a program without the runtime: $NOTIFY_SOCKET, for --ready notify).
+function buildEnv(o: ResolvedOptions, markerFd: number, notifySocket: string | null): string[] {
   const { env } = daemonEnvironment(o, process.env, daemonIdentity(o.credentials));
   delete env[BOOT_ENV];
-  env[BOOT_ENV] = String(markerFd);
+  if (markerFd >= 0) env[BOOT_ENV] = String(markerFd);
+  if (notifySocket) env.NOTIFY_SOCKET = notifySocket;
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
@@ -154,6 +156,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
   const createdLogs = [o.stdout, o.stderr].filter((f, i, all) => all.indexOf(f) === i && !fs.existsSync(f));
   let createdStateDir: string | null = null;
   let reader: ReadinessReader | null = null;
+  let notify: NotifySocket.NotifySocket | null = null;
   let daemonPid = 0;
   let pipeRead = -1;
   let handedOver = false;
@@ -172,19 +175,29 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     fds.push(writeFd);
 
     createdStateDir = prepareStateDir(o);
-    // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
-    const controlPath = controlSocketPath(o.pidfile);
-    const controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
-    fds.push(controlFd);
-    const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o };
-    const markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
-    fds.push(markerFd);
+    // A program without the runtime gets no control socket and no boot marker: only its lock, its logs and (notify) a socket to talk to.
+    const plan = control.self
+      ? { file: process.execPath, argv: [process.execPath, ...control.self.execArgv, '--', o.entry, ...o.args], readable: [{ path: o.entry, step: 'open(entry)' as const }], runtime: true }
+      : execPlan(o);
+    let controlFd = -1;
+    let markerFd = -1;
+    if (plan.runtime) {
+      // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
+      const controlPath = controlSocketPath(o.pidfile);
+      controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
+      fds.push(controlFd);
+      const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o };
+      markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
+      fds.push(markerFd);
+    } else if (o.ready.kind === 'notify') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      notify = (require('./notify-socket') as typeof NotifySocket).openNotifySocket(o.credentials);
+    }
     const creds = o.credentials;
     const spec: DaemonizeSpec = {
-      file: process.execPath,
-      // '--': node would take an --env-file among the program's arguments for its own.
-      argv: control.self ? [process.execPath, ...control.self.execArgv, '--', o.entry, ...o.args] : [process.execPath, '--', bootScript(), o.entry, ...o.args],
-      envp: buildEnv(o, markerFd),
+      file: plan.file,
+      argv: plan.argv,
+      envp: buildEnv(o, markerFd, notify?.path ?? null),
       cwd: o.cwd,
       umask: o.umask,
       stdin: devnull,
@@ -195,12 +208,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       groups: creds ? creds.groups : null,
       lockFd: lock.fd,
       readyFd: writeFd,
-      keepFds: [lock.fd, writeFd, controlFd, markerFd],
+      keepFds: plan.runtime ? [lock.fd, writeFd, controlFd, markerFd] : [lock.fd],
+      readyOnExec: !plan.runtime,
       rlimits: o.rlimits,
-      readable: [
-        ...(control.self ? [] : [{ path: bootScript(), step: 'open(boot script)' as const }]),
-        { path: o.entry, step: 'open(entry)' as const },
-      ],
+      readable: plan.readable,
       ...(o.nice !== null && { nice: o.nice }),
     };
     daemonPid = check(n.daemonize(spec), 'fork').daemonPid;
@@ -214,8 +225,14 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
 
     const pid = daemonPid || (reader.daemonPid ?? 0);
     let outcome: Outcome;
+    let said: string | null = null;
     try {
-      outcome = await reader.outcome(o.readyTimeoutMs, control.signal);
+      if (plan.runtime) outcome = await reader.outcome(o.readyTimeoutMs, control.signal);
+      else {
+        const wait = { reader, pid, entry: o.entry, ready: o.ready, notify, timeoutMs: o.readyTimeoutMs, holdsLock: () => holdsLock(pid, lock.dev, lock.ino), ...(control.signal && { signal: control.signal }) };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        ({ outcome, note: said } = await (require('./program-ready') as typeof ProgramReady).awaitProgramReady(wait));
+      }
     } catch (e) {
       // Our own failure while waiting: the daemon we forked must not outlive it.
       if ((await ensureGone(pid, reader, lock, null)) === 'survived') handedOver = true;
@@ -226,12 +243,13 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       // One that survived SIGKILL still holds the lock: its pidfile stays, telling the truth.
       if (stopped === 'survived') handedOver = true;
       const tail = logTail(o.stderr, logStart);
-      throw startFailure(outcome, o, spec, pid, stopped, tail && `last lines of ${o.stderr}:\n${tail}`);
+      throw startFailure(outcome, o, spec, pid, stopped, [said, tail && `last lines of ${o.stderr}:\n${tail}`].filter(Boolean).join('\n'));
     }
     handedOver = true;
     return { name: o.name, pid: outcome.pid ?? pid, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };
   } finally {
     reader?.close();
+    notify?.close();
     if (pipeRead >= 0) fs.closeSync(pipeRead);
     for (const fd of fds) fs.closeSync(fd);
     // We still hold the lock (same open file description as the daemon's),

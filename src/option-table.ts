@@ -10,6 +10,12 @@
 // This module is loaded by every CLI command: it holds data and small
 // functions only, and imports nothing at run time.
 import type { ConfigOptions, ResolvedOptions } from './options';
+import type * as ReadySpec from './ready-spec';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const readySpec = (): typeof ReadySpec => require('./ready-spec') as typeof ReadySpec;
+/** What --ready takes (ready-spec.ts parses the same forms). */
+const READY_PATTERN = '^(exec|notify|tcp:(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}|unix:[/@].+)$';
 
 export const COMMANDS = ['start', 'stop', 'restart', 'reload', 'status', 'health', 'run', 'logs', 'reopen-logs', 'install', 'config', 'list', 'call'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -241,6 +247,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     expected: DURATION_WORDS,
     show: (o) => o.readyTimeoutMs / 1000,
     render: (o) => (o.readyTimeoutMs !== 60_000 ? ['--ready-timeout', seconds(o.readyTimeoutMs)] : []),
+  },
+  {
+    key: 'ready',
+    flag: '--ready <how>',
+    help: 'when the daemon counts as ready: exec (its execve succeeded), notify (it sent READY=1 to $NOTIFY_SOCKET, as sd_notify does), tcp:HOST:PORT or unix:PATH (the address accepts a connection)',
+    default: 'a Node entry: when its init has finished (or it called ready()); any other program: exec',
+    commands: DAEMON,
+    toml: 'ready',
+    schema: { type: 'string', pattern: READY_PATTERN },
+    expected: '"exec", "notify", "tcp:HOST:PORT" or "unix:PATH"',
+    show: (o) => readySpec().formatReady(o.ready) ?? undefined,
+    render: (o) => (readySpec().isDefaultReady(o.ready, o.kind) ? [] : ['--ready', readySpec().formatReady(o.ready)!]),
   },
   {
     key: 'grace',

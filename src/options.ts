@@ -11,6 +11,8 @@ import { LEVELS, type Level, type LogFormat } from './runtime/logger';
 import { resolveCredentials, type Credentials } from './users';
 import { parseDuration } from './duration';
 import { readEnvFile } from './env-file';
+import { entryKind, type EntryKind } from './program-kind';
+import { parseReady, type ReadySpec } from './ready-spec';
 
 export interface DaemonOptions {
   /** The program to run: a module with a defineDaemon() default export, or a plain script. */
@@ -62,6 +64,8 @@ export interface DaemonOptions {
   healthPort?: number | string;
   /** Address for the health port. Default 127.0.0.1. */
   healthHost?: string;
+  /** When start counts it ready: exec, notify, tcp:HOST:PORT or unix:PATH (default: the runtime's own for Node, exec for a program). */
+  ready?: string;
 }
 
 /** Options for `stop`, `restart` and friends that a file or the environment can set. */
@@ -102,6 +106,9 @@ export interface ResolvedOptions {
   nice: number | null;
   healthPort: number | null;
   healthHost: string;
+  /** 'node': runs under taskdaemon's runtime; 'program': exec'd itself (program-kind.ts). */
+  kind: EntryKind;
+  ready: ReadySpec;
 }
 
 export const DEFAULT_UMASK = 0o022;
@@ -191,6 +198,16 @@ export function resolveEntry(entry: string): string {
   return abs;
 }
 
+// A program is exec'd itself: without any execute bit execve can only fail (EACCES), so say it now, and how to fix it.
+function checkExecutable(entry: string): void {
+  if ((fs.statSync(entry).mode & 0o111) !== 0) return;
+  throw new TaskdaemonError(`entry ${entry} is a program (not JavaScript), but it is not executable`, {
+    exitCode: EXIT.NO_PRIVILEGE,
+    code: 'ERR_NOT_EXECUTABLE',
+    hint: `chmod +x ${entry}; a program is run itself, as execve(2) runs it (a script by its #! line)`,
+  });
+}
+
 function resolveDir(dir: string): string {
   const abs = path.resolve(dir);
   let st: fs.Stats | undefined;
@@ -242,6 +259,9 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
   const healthPort = o.healthPort === undefined ? null : parseInteger(o.healthPort, '--health-port', 1, 65535);
   const name = o.name !== undefined ? validateName(o.name) : derivedName(o.entry);
   const entry = resolveEntry(o.entry);
+  const kind = entryKind(entry);
+  if (kind === 'program') checkExecutable(entry);
+  const ready = parseReady(o.ready, kind);
   const cwd = resolveDir(o.chdir ?? '/');
   const credentials = resolveCredentials(o.user, o.group, { needRoot: !purpose.service });
   const envFiles = listOf(o.envFile).map((f) => (f.startsWith('-') ? '-' + path.resolve(f.slice(1)) : path.resolve(f)));
@@ -279,5 +299,7 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
     nice,
     healthPort,
     healthHost: o.healthHost ?? '127.0.0.1',
+    kind,
+    ready,
   };
 }
