@@ -53,8 +53,19 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
   return (await startForeground(o, redirects, 'entry')).finished;
 }
 
-/** The foreground set-up and a started lifecycle: of the entry (`run`), or of the program already running (daemonize()). */
-export async function startForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }, program: 'entry' | 'self'): Promise<Lifecycle> {
+/** What the foreground set-up holds: the locked pidfile and the listening control socket (-1: none). */
+export interface ForegroundHold {
+  lock: LockedPidfile | null;
+  controlFd: number;
+}
+
+/**
+ * The process set-up `run` does in place of the daemon's: pidfile (this pid),
+ * control socket (unless `controlSocket` is false: a program without the
+ * runtime cannot serve it), umask, cwd, log redirects, environment, limits,
+ * state directory, and the privilege drop last.
+ */
+export function prepareForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }, opts: { controlSocket?: boolean } = {}): ForegroundHold {
   let lock: LockedPidfile | null = null;
   let controlFd = -1;
   if (o.pidfile) {
@@ -64,7 +75,7 @@ export async function startForeground(o: ResolvedOptions, redirects: { stdout?: 
     fs.fsyncSync(lock.fd);
   }
   try {
-    if (o.pidfile) {
+    if (o.pidfile && opts.controlSocket !== false) {
       // Made before the privilege drop, like start does.
       const controlPath = controlSocketPath(o.pidfile);
       controlFd = check<number>(native().unixListen(controlPath, 64), 'bind', controlPath);
@@ -81,9 +92,16 @@ export async function startForeground(o: ResolvedOptions, redirects: { stdout?: 
     prepareStateDir(o);
     dropPrivileges(o);
   } catch (e) {
+    if (controlFd >= 0) fs.closeSync(controlFd);
     if (lock) releasePidfile(lock); // nothing left behind, the socket included
     throw e;
   }
+  return { lock, controlFd };
+}
+
+/** The foreground set-up and a started lifecycle: of the entry (`run`), or of the program already running (daemonize()). */
+export async function startForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }, program: 'entry' | 'self'): Promise<Lifecycle> {
+  const { lock, controlFd } = prepareForeground(o, redirects);
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
   const life = new Lifecycle(
     { options: o, mode: 'foreground', program, readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null },

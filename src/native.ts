@@ -105,6 +105,8 @@ export interface NativeBinding {
   waitChild(pid: number): ChildExit | null | number;
   /** waitpid(-1, WNOHANG) until none is left: every child that ended. */
   reapAny(): ChildExit[];
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants become this process's children. 0 or -errno. */
+  setChildSubreaper(): number;
 }
 
 let binding: NativeBinding | undefined;

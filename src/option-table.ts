@@ -117,6 +117,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ['run'],
   },
   {
+    key: 'init',
+    flag: '--init',
+    help: "act as init, as a container's PID 1 must: the program runs in a child process, signals are forwarded to it, orphans are reaped, and the exit code is the program's (128+N for signal N)",
+    default: 'on when taskdaemon is PID 1, and for a program that is not Node',
+    commands: ['run'],
+  },
+  {
     key: 'user',
     flag: '--user <user>',
     help: 'run as this user (name or uid); needs root',

@@ -46,5 +46,5 @@ export function daemonLifecycle(m: BootMarker, program: 'entry' | 'self'): Lifec
     const st = fs.fstatSync(m.lockFd);
     lock = { fd: m.lockFd, path: o.pidfile, dev: st.dev, ino: st.ino };
   }
-  return new Lifecycle({ options: o, mode: 'daemon', program, readyFd: m.readyFd, lock, controlFd: m.controlFd, stdoutPath: o.stdout, stderrPath: o.stderr });
+  return new Lifecycle({ options: o, mode: m.mode ?? 'daemon', program, readyFd: m.readyFd, lock, controlFd: m.controlFd, stdoutPath: m.logs ? m.logs.stdout : o.stdout, stderrPath: m.logs ? m.logs.stderr : o.stderr });
 }
