@@ -111,6 +111,7 @@ describe('examples/Dockerfile and examples/kubernetes.yaml', () => {
     // What the kubelet would ask, from inside the pod's network namespace.
     const ask = (p: string): { status: number; body: unknown } => {
       const r = spawnSync('nsenter', ['--target', String(pid1), '--net', node, '-e', `fetch('http://127.0.0.1:${option(CMD, '--health-port')}${p}').then(async (r) => console.log(JSON.stringify({ status: r.status, body: await r.json() })))`], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`GET ${p} from the pod's network failed: ${r.stderr}\n${output}`);
       return JSON.parse(r.stdout) as { status: number; body: unknown };
     };
     expect(ask('/ready')).toEqual({ status: 200, body: { ready: true, phase: 'ready' } });
@@ -118,7 +119,7 @@ describe('examples/Dockerfile and examples/kubernetes.yaml', () => {
 
     process.kill(pid1, 'SIGTERM');
     const [code] = await exited;
-    expect(code).toBe(0);
+    expect(code, output).toBe(0);
     expect(output).toMatch(/draining 0 request\(s\) served/); // the app's own graceful shutdown ran
     expect(output).toMatch(/ 1 app-exit pid \d+ exited with code 0; exit 0/);
   });
