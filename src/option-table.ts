@@ -119,8 +119,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'init',
     flag: '--init',
-    help: "act as init, as a container's PID 1 must: the program runs in a child process, signals are forwarded to it, orphans are reaped, and the exit code is the program's (128+N for signal N)",
-    default: 'on when taskdaemon is PID 1, and for a program that is not Node',
+    help: "act as init, as a container's PID 1 must: run the program in a child process, forward signals to it, reap orphans (as a subreaper when not PID 1), exit with its code (128+N for signal N)",
+    default: 'on when taskdaemon is PID 1 (a program that is not Node always runs in a child under run)',
     commands: ['run'],
   },
   {
