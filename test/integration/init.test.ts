@@ -76,7 +76,7 @@ describe.skipIf(!canUnshare)('run as PID 1 of a pid namespace', () => {
     expect(app).toBeGreaterThan(1);
     expect(r.output()).toMatch(/ 1 init .*reaping orphans/); // init is PID 1 in there
     // The orphan was adopted by init; once it has exited, only the app is left among init's children.
-    await waitFor(() => fs.existsSync(touched), 10_000, 'the orphan to finish its work');
+    await waitFor(() => fs.existsSync(`${touched}.1`), 10_000, 'the orphan to finish its work');
     await waitFor(() => childrenOf(init).length === 1, 5_000, 'the orphan to be reaped');
     expect(childrenOf(init)[0]!.state).not.toBe('Z');
 
@@ -113,7 +113,7 @@ describe('run --init (a subreaper, not PID 1)', () => {
     expect(sb.readPid()).toBe(init);
     const app = Number(/runs as pid (\d+)/.exec(sb.readLog())![1]);
     expect(procStat(app).ppid).toBe(init);
-    await waitFor(() => fs.existsSync(touched), 10_000, 'the orphan to finish its work');
+    await waitFor(() => fs.existsSync(`${touched}.1`), 10_000, 'the orphan to finish its work');
     await waitFor(() => childrenOf(init).map((c) => c.pid).join() === String(app), 5_000, 'the orphan to be reaped');
 
     const status = await td(['status', '--pidfile', sb.pidfile]);
