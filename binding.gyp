@@ -16,7 +16,8 @@
         "native/fds.cc",
         "native/limits.cc",
         "native/control.cc",
-        "native/child.cc"
+        "native/child.cc",
+        "native/poll.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

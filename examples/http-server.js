@@ -4,10 +4,17 @@
 //   taskdaemon start examples/http-server.js -- --port 8080
 // or in the foreground (systemd Type=notify; serves a socket-activated fd if given):
 //   taskdaemon run examples/http-server.js -- --port 8080
+// In a container it must listen on every address: -- --port 8080 --host 0.0.0.0
 'use strict';
 const http = require('node:http');
 const { once } = require('node:events');
 const { defineDaemon } = require('taskdaemon');
+
+// --host ADDR: where to listen (default 127.0.0.1, this machine only).
+function hostFromArgs(args) {
+  const i = args.indexOf('--host');
+  return i >= 0 ? args[i + 1] : '127.0.0.1';
+}
 
 function portFromArgs(args) {
   const i = args.indexOf('--port');
@@ -33,9 +40,10 @@ module.exports = defineDaemon({
     // listening socket is already open: serve it instead of binding a port.
     const activated = ctx.listenFds[0];
     if (activated) server.listen({ fd: activated.fd });
-    else server.listen(port, '127.0.0.1');
+    else server.listen(port, hostFromArgs(ctx.args));
     await once(server, 'listening'); // EADDRINUSE rejects here: start fails with it
-    ctx.log.info('listening', activated ? `socket-activated fd ${activated.fd} (${activated.name})` : `http://127.0.0.1:${server.address().port}/`);
+    const { address, port: bound } = server.address();
+    ctx.log.info('listening', activated ? `socket-activated fd ${activated.fd} (${activated.name})` : `http://${address.includes(':') ? `[${address}]` : address}:${bound}/`);
   },
 
   async shutdown(ctx) {

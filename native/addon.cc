@@ -12,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   taskdaemon::InitLimits(env, exports);
   taskdaemon::InitControl(env, exports);
   taskdaemon::InitChild(env, exports);
+  taskdaemon::InitPoll(env, exports);
   return exports;
 }
 

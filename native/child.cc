@@ -6,8 +6,8 @@
 // closed, and LISTEN_PID names the child itself, as systemd sets it. A failed
 // step before execve comes back to the parent as { errno, syscall } through a
 // close-on-exec pipe (end of file on it means the execve succeeded). Children
-// are reaped with waitpid(2), by pid or, for PID 1, any.
-// See: man 2 fork, man 2 execve, man 2 waitpid, man 3 sd_listen_fds, man 2 close_range
+// are reaped with waitpid(2), by pid or, for PID 1 (or a subreaper), any.
+// See: man 2 fork, man 2 execve, man 2 waitpid, man 3 sd_listen_fds, man 2 close_range, man 2 prctl
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -210,7 +210,15 @@ static Napi::Value ReapAny(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// setChildSubreaper() -> 0 | -errno: orphaned descendants are reparented to
+// this process instead of PID 1 (`run --init` when it is not PID 1 itself).
+// See: man 2 PR_SET_CHILD_SUBREAPER
+static Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : -errno);
+}
+
 void InitChild(Napi::Env env, Napi::Object exports) {
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("spawnChild", Napi::Function::New(env, SpawnChild, "spawnChild"));
   exports.Set("waitChild", Napi::Function::New(env, WaitChild, "waitChild"));
   exports.Set("reapAny", Napi::Function::New(env, ReapAny, "reapAny"));

@@ -39,6 +39,9 @@ struct Spec {
   uid_t uid = 0;
   int lock_fd = -1, ready_fd = -1;
   std::vector<int> keep;  // sorted, all > 2: survive the close-all, CLOEXEC cleared
+  // keep, plus the ready pipe when it must reach execve still close-on-exec
+  // (a program without the runtime: end of file then means execve succeeded).
+  std::vector<int> survive;
   struct Limit { int resource; struct rlimit value; };
   std::vector<Limit> limits;
   bool set_nice = false;
@@ -166,7 +169,7 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
 
   // Close every fd we did not choose to pass: nothing inherited reaches the daemon.
   unsigned lo = 3;
-  for (int fd : s.keep) {
+  for (int fd : s.survive) {
     if (static_cast<unsigned>(fd) > lo) CloseRange(s, lo, static_cast<unsigned>(fd) - 1);
     lo = static_cast<unsigned>(fd) + 1;
   }
@@ -233,7 +236,9 @@ bool OpenStepByName(const std::string& name, Step* out) {
 
 // daemonize(spec) -> { pid: intermediate pid, status: its exit code, daemonPid } | { errno, syscall }
 // daemonPid is 0 when the second fork failed. Any failure of the daemon's
-// setup, and its readiness, arrive on spec.readyFd. A readable file whose step
+// setup, and its readiness, arrive on spec.readyFd. With spec.readyOnExec the
+// ready pipe is not passed on (a program without the runtime): it stays open
+// up to execve and closes there, so end of file says execve succeeded. A readable file whose step
 // is not an open step of native/steps.h is refused (EINVAL) before any fork.
 static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -293,6 +298,12 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < keep.Length(); i++) s.keep.push_back(keep.Get(i).As<Napi::Number>().Int32Value());
   std::sort(s.keep.begin(), s.keep.end());
   s.keep.erase(std::unique(s.keep.begin(), s.keep.end()), s.keep.end());
+  s.survive = s.keep;
+  if (o.Get("readyOnExec").ToBoolean().Value()) {
+    s.survive.push_back(s.ready_fd);
+    std::sort(s.survive.begin(), s.survive.end());
+    s.survive.erase(std::unique(s.survive.begin(), s.survive.end()), s.survive.end());
+  }
 
   if (s.stdin_fd < 3 || s.stdout_fd < 3 || s.stderr_fd < 3 || s.ready_fd < 3 ||
       (!s.keep.empty() && s.keep.front() < 3))

@@ -23,6 +23,11 @@ import { formatDuration } from './duration';
 import { terminate } from './terminate';
 import type * as Bind from './supervisor/bind';
 import { refuseSupervision } from './supervisor/options';
+import { execPlan, type ExecPlan } from './program-kind';
+import type * as NotifySocket from './notify-socket';
+import type * as ProgramReady from './program-ready';
+
+export { bootScript } from './program-kind';
 
 
 export interface StartResult {
@@ -33,20 +38,30 @@ export interface StartResult {
   stderr: string;
 }
 
-export function bootScript(): string {
-  return path.join(__dirname, 'runtime', 'boot.js');
-}
-
 /** What a supervised daemon execs instead of the boot script (DESIGN.md §8). */
 export function supervisorScript(): string {
   return path.join(__dirname, 'supervisor', 'main.js');
 }
 
-// The daemon's clean environment (daemon-env.ts), and the one variable its boot needs.
-function buildEnv(o: ResolvedOptions, markerFd: number): string[] {
+// A supervised daemon is a small supervisor (node) that runs the program, Node or not, as its instances.
+function supervisorPlan(o: ResolvedOptions): ExecPlan {
+  const script = supervisorScript();
+  return {
+    file: process.execPath,
+    // '--': node would take an --env-file among the program's arguments for its own.
+    argv: [process.execPath, '--', script, o.entry, ...o.args],
+    readable: [{ path: script, step: 'open(boot script)' }, ...execPlan(o).readable.filter((r) => r.step === 'open(entry)')],
+    runtime: true,
+  };
+}
+
+// The daemon's clean environment (daemon-env.ts), and the one variable its
+// boot needs (a program without the runtime: $NOTIFY_SOCKET, for --ready notify).
+function buildEnv(o: ResolvedOptions, markerFd: number, notifySocket: string | null): string[] {
   const { env } = daemonEnvironment(o, process.env, daemonIdentity(o.credentials));
   delete env[BOOT_ENV];
-  env[BOOT_ENV] = String(markerFd);
+  if (markerFd >= 0) env[BOOT_ENV] = String(markerFd);
+  if (notifySocket) env.NOTIFY_SOCKET = notifySocket;
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
@@ -162,6 +177,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
   const createdLogs = [o.stdout, o.stderr].filter((f, i, all) => all.indexOf(f) === i && !fs.existsSync(f));
   let createdStateDir: string | null = null;
   let reader: ReadinessReader | null = null;
+  let notify: NotifySocket.NotifySocket | null = null;
   let daemonPid = 0;
   let pipeRead = -1;
   let handedOver = false;
@@ -181,26 +197,37 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     fds.push(writeFd);
 
     createdStateDir = prepareStateDir(o);
-    // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
-    const controlPath = controlSocketPath(o.pidfile);
-    const controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
-    fds.push(controlFd);
-    // --listen: bound here, as the caller and before the drop (a daemon running as nobody can serve port 80).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    listen = o.supervise ? await (require('./supervisor/bind') as typeof Bind).bindSockets(o.supervise.listen) : null;
-    const listenFds = listen ? listen.fds.map((l) => l.fd) : [];
-    fds.push(...listenFds);
-    const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o, ...(listen && { listen: listen.fds }) };
-    // A supervised daemon is a small supervisor that runs the program as its instances.
-    const script = o.supervise ? supervisorScript() : bootScript();
-    const markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
-    fds.push(markerFd);
+    // A program without the runtime gets no control socket and no boot marker: only its lock, its logs and (notify) a socket to talk to.
+    const plan: ExecPlan = control.self
+      ? { file: process.execPath, argv: [process.execPath, ...control.self.execArgv, '--', o.entry, ...o.args], readable: [{ path: o.entry, step: 'open(entry)' as const }], runtime: true }
+      : o.supervise
+        ? supervisorPlan(o)
+        : execPlan(o);
+    let controlFd = -1;
+    let markerFd = -1;
+    let listenFds: number[] = [];
+    if (plan.runtime) {
+      // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
+      const controlPath = controlSocketPath(o.pidfile);
+      controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
+      fds.push(controlFd);
+      // --listen: bound here, as the caller and before the drop (a daemon running as nobody can serve port 80).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      listen = o.supervise ? await (require('./supervisor/bind') as typeof Bind).bindSockets(o.supervise.listen) : null;
+      listenFds = listen ? listen.fds.map((l) => l.fd) : [];
+      fds.push(...listenFds);
+      const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o, ...(listen && { listen: listen.fds }) };
+      markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
+      fds.push(markerFd);
+    } else if (o.ready.kind === 'notify') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      notify = (require('./notify-socket') as typeof NotifySocket).openNotifySocket(o.credentials);
+    }
     const creds = o.credentials;
     const spec: DaemonizeSpec = {
-      file: process.execPath,
-      // '--': node would take an --env-file among the program's arguments for its own.
-      argv: control.self ? [process.execPath, ...control.self.execArgv, '--', o.entry, ...o.args] : [process.execPath, '--', script, o.entry, ...o.args],
-      envp: buildEnv(o, markerFd),
+      file: plan.file,
+      argv: plan.argv,
+      envp: buildEnv(o, markerFd, notify?.path ?? null),
       cwd: o.cwd,
       umask: o.umask,
       stdin: devnull,
@@ -211,12 +238,10 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       groups: creds ? creds.groups : null,
       lockFd: lock.fd,
       readyFd: writeFd,
-      keepFds: [lock.fd, writeFd, controlFd, markerFd, ...listenFds],
+      keepFds: plan.runtime ? [lock.fd, writeFd, controlFd, markerFd, ...listenFds] : [lock.fd],
+      readyOnExec: !plan.runtime,
       rlimits: o.rlimits,
-      readable: [
-        ...(control.self ? [] : [{ path: script, step: 'open(boot script)' as const }]),
-        { path: o.entry, step: 'open(entry)' as const },
-      ],
+      readable: plan.readable,
       ...(o.nice !== null && { nice: o.nice }),
     };
     daemonPid = check(n.daemonize(spec), 'fork').daemonPid;
@@ -230,8 +255,14 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
 
     const pid = daemonPid || (reader.daemonPid ?? 0);
     let outcome: Outcome;
+    let said: string | null = null;
     try {
-      outcome = await reader.outcome(o.readyTimeoutMs, control.signal);
+      if (plan.runtime) outcome = await reader.outcome(o.readyTimeoutMs, control.signal);
+      else {
+        const wait = { reader, pid, entry: o.entry, ready: o.ready, notify, timeoutMs: o.readyTimeoutMs, holdsLock: () => holdsLock(pid, lock.dev, lock.ino), ...(control.signal && { signal: control.signal }) };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        ({ outcome, note: said } = await (require('./program-ready') as typeof ProgramReady).awaitProgramReady(wait));
+      }
     } catch (e) {
       // Our own failure while waiting: the daemon we forked must not outlive it.
       if ((await ensureGone(pid, reader, lock, null)) === 'survived') handedOver = true;
@@ -242,12 +273,13 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       // One that survived SIGKILL still holds the lock: its pidfile stays, telling the truth.
       if (stopped === 'survived') handedOver = true;
       const tail = logTail(o.stderr, logStart);
-      throw startFailure(outcome, o, spec, pid, stopped, tail && `last lines of ${o.stderr}:\n${tail}`);
+      throw startFailure(outcome, o, spec, pid, stopped, [said, tail && `last lines of ${o.stderr}:\n${tail}`].filter(Boolean).join('\n'));
     }
     handedOver = true;
     return { name: o.name, pid: outcome.pid ?? pid, pidfile: o.pidfile, stdout: o.stdout, stderr: o.stderr };
   } finally {
     reader?.close();
+    notify?.close();
     if (pipeRead >= 0) fs.closeSync(pipeRead);
     for (const fd of fds) fs.closeSync(fd);
     // We still hold the lock (same open file description as the daemon's),

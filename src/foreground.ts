@@ -54,10 +54,20 @@ export async function runForeground(o: ResolvedOptions, redirects: { stdout?: st
   return (await startForeground(o, redirects, 'entry')).finished;
 }
 
-/** The foreground set-up and a started lifecycle: of the entry (`run`), or of the program already running (daemonize()). */
-export async function startForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }, program: 'entry' | 'self'): Promise<Lifecycle> {
-  const where = program === 'self' ? 'a program that daemonizes itself in the foreground' : '`taskdaemon run`';
-  refuseSupervision(o.supervise, where, 'under a service manager, let it restart the program (systemd Restart=); or use taskdaemon start');
+/** What the foreground set-up holds: the locked pidfile and the listening control socket (-1: none). */
+export interface ForegroundHold {
+  lock: LockedPidfile | null;
+  controlFd: number;
+}
+
+/**
+ * The process set-up `run` does in place of the daemon's: pidfile (this pid),
+ * control socket (unless `controlSocket` is false: a program without the
+ * runtime cannot serve it), umask, cwd, log redirects, environment, limits,
+ * state directory, and the privilege drop last.
+ */
+export function prepareForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }, opts: { controlSocket?: boolean; where?: string } = {}): ForegroundHold {
+  refuseSupervision(o.supervise, opts.where ?? '`taskdaemon run`', 'under a service manager, let it restart the program (systemd Restart=); or use taskdaemon start');
   let lock: LockedPidfile | null = null;
   let controlFd = -1;
   if (o.pidfile) {
@@ -67,7 +77,7 @@ export async function startForeground(o: ResolvedOptions, redirects: { stdout?: 
     fs.fsyncSync(lock.fd);
   }
   try {
-    if (o.pidfile) {
+    if (o.pidfile && opts.controlSocket !== false) {
       // Made before the privilege drop, like start does.
       const controlPath = controlSocketPath(o.pidfile);
       controlFd = check<number>(native().unixListen(controlPath, 64), 'bind', controlPath);
@@ -84,9 +94,16 @@ export async function startForeground(o: ResolvedOptions, redirects: { stdout?: 
     prepareStateDir(o);
     dropPrivileges(o);
   } catch (e) {
+    if (controlFd >= 0) fs.closeSync(controlFd);
     if (lock) releasePidfile(lock); // nothing left behind, the socket included
     throw e;
   }
+  return { lock, controlFd };
+}
+
+/** The foreground set-up and a started lifecycle: of the entry (`run`), or of the program already running (daemonize()). */
+export async function startForeground(o: ResolvedOptions, redirects: { stdout?: string; stderr?: string }, program: 'entry' | 'self'): Promise<Lifecycle> {
+  const { lock, controlFd } = prepareForeground(o, redirects, { ...(program === 'self' && { where: 'a program that daemonizes itself in the foreground' }) });
   process.argv.splice(1, process.argv.length - 1, o.entry, ...o.args);
   const life = new Lifecycle(
     { options: o, mode: 'foreground', program, readyFd: -1, lock, controlFd, stdoutPath: redirects.stdout ?? null, stderrPath: redirects.stderr ?? redirects.stdout ?? null },

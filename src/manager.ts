@@ -7,6 +7,7 @@ import type * as StopStatus from './control/client/stop-status';
 import type * as Reload from './control/client/reload';
 import type * as Inspect from './control/client/inspect';
 import type * as EnsureRunning from './control/client/ensure-running';
+import type * as Call from './control/client/call';
 import type * as Daemonize from './daemonize';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
@@ -29,6 +30,7 @@ const lazy = {
   ensureRunning: () => require('./control/client/ensure-running') as typeof EnsureRunning,
   reload: () => require('./control/client/reload') as typeof Reload,
   inspect: () => require('./control/client/inspect') as typeof Inspect,
+  call: () => require('./control/client/call') as typeof Call,
 };
 
 export interface ManagerOptions extends DaemonOptions {
@@ -163,6 +165,16 @@ export class DaemonManager {
     const { pid, result } = await lazy.reload().reloadDaemon(this.pidfile, this.name, timeoutMs);
     if (!result) throw new TaskdaemonError(`sent SIGHUP to ${this.name} (pid ${pid}); it has no control socket, so the result is unknown`, { code: 'ERR_RELOAD_UNOBSERVED' });
     return result;
+  }
+
+  /**
+   * Call one of the daemon's own control methods (defineDaemon({ methods })) and
+   * resolve with its JSON result. Rejects with the method's own error message
+   * (code ERR_METHOD_FAILED), ERR_UNKNOWN_METHOD, ERR_NOT_RUNNING, or
+   * ERR_CONTROL_TIMEOUT after timeoutMs.
+   */
+  call<T = unknown>(method: string, params: object = {}, timeoutMs = 60_000): Promise<T> {
+    return lazy.call().callMethod(this.pidfile, this.name, method, params, timeoutMs) as Promise<T>;
   }
 
   /** Remove the pidfile and control socket a dead daemon left behind (status 'dead'). True if something was removed. */

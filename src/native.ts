@@ -26,6 +26,11 @@ export interface DaemonizeSpec {
   nice?: number;
   /** Opened read-only after the privilege drop; a failure reports `step` (an open step of native/steps.h). */
   readable?: { path: string; step: SetupStepName }[];
+  /**
+   * The ready pipe is not passed on (a program without the runtime): it stays
+   * close-on-exec up to execve, so end of file on it says execve succeeded.
+   */
+  readyOnExec?: boolean;
 }
 
 export interface ChildSpec {
@@ -88,6 +93,12 @@ export interface NativeBinding {
   lookupGroup(nameOrGid: string): GroupEntry | null | number;
   groupList(user: string, gid: number): number[] | number;
   sdNotify(socketPath: string, message: string): number;
+  /** A datagram socket bound at `path` (O_CLOEXEC, O_NONBLOCK) for sd_notify messages. */
+  notifyBind(path: string): number | NativeFailure;
+  /** The next datagram, null when none is queued, or -errno. */
+  notifyRecv(fd: number): string | null | number;
+  /** poll(2) for POLLIN on every fd: which are ready (all false: timed out), or -errno. -1 waits forever. */
+  pollFds(fds: number[], timeoutMs: number): Promise<boolean[] | number>;
   setrlimit(resource: Rlimit['resource'], soft: number, hard: number): number;
   /** A listening unix socket at `path` with `mode` (default 0600), set before listen(2). */
   unixListen(path: string, backlog: number, mode?: number): number | NativeFailure;
@@ -99,6 +110,8 @@ export interface NativeBinding {
   waitChild(pid: number): ChildExit | null | number;
   /** waitpid(-1, WNOHANG) until none is left: every child that ended. */
   reapAny(): ChildExit[];
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants become this process's children. 0 or -errno. */
+  setChildSubreaper(): number;
 }
 
 let binding: NativeBinding | undefined;

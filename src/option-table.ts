@@ -10,8 +10,14 @@
 // This module is loaded by every CLI command: it holds data and small
 // functions only, and imports nothing at run time.
 import type { ConfigOptions, ResolvedOptions } from './options';
+import type * as ReadySpec from './ready-spec';
 
-export const COMMANDS = ['start', 'stop', 'restart', 'reload', 'status', 'health', 'run', 'logs', 'reopen-logs', 'install', 'config'] as const;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const readySpec = (): typeof ReadySpec => require('./ready-spec') as typeof ReadySpec;
+/** What --ready takes (ready-spec.ts parses the same forms). */
+const READY_PATTERN = '^(exec|notify|tcp:(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}|unix:[/@].+)$';
+
+export const COMMANDS = ['start', 'stop', 'restart', 'reload', 'status', 'health', 'run', 'logs', 'reopen-logs', 'install', 'config', 'list', 'call'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** A JSON Schema fragment (draft-07) for a taskdaemon.toml value. */
@@ -48,7 +54,7 @@ const DURATION_WORDS = 'seconds (a positive number) or a string like "500ms" or 
 const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 const DAEMON: readonly CommandName[] = ['start', 'run', 'restart', 'install', 'config'];
 const STARTING: readonly CommandName[] = ['start', 'restart', 'install', 'config'];
-const TARGET: readonly CommandName[] = ['stop', 'reload', 'status', 'health', 'reopen-logs'];
+const TARGET: readonly CommandName[] = ['stop', 'reload', 'status', 'health', 'reopen-logs', 'call'];
 
 const seconds = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : `${ms}ms`);
 const octal = (n: number): string => n.toString(8).padStart(3, '0');
@@ -110,6 +116,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'pidfile',
     flag: '--no-pidfile',
     help: 'take no pidfile (and so no control socket)',
+    commands: ['run'],
+  },
+  {
+    key: 'init',
+    flag: '--init',
+    help: "act as init, as a container's PID 1 must: run the program in a child process, forward signals to it, reap orphans (as a subreaper when not PID 1), exit with its code (128+N for signal N)",
+    default: 'on when taskdaemon is PID 1 (a program that is not Node always runs in a child under run)',
     commands: ['run'],
   },
   {
@@ -243,6 +256,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     expected: DURATION_WORDS,
     show: (o) => o.readyTimeoutMs / 1000,
     render: (o) => (o.readyTimeoutMs !== 60_000 ? ['--ready-timeout', seconds(o.readyTimeoutMs)] : []),
+  },
+  {
+    key: 'ready',
+    flag: '--ready <how>',
+    help: 'when the daemon counts as ready: exec (its execve succeeded), notify (it sent READY=1 to $NOTIFY_SOCKET, as sd_notify does), tcp:HOST:PORT or unix:PATH (the address accepts a connection)',
+    default: 'a Node entry: when its init has finished (or it called ready()); any other program: exec',
+    commands: DAEMON,
+    toml: 'ready',
+    schema: { type: 'string', pattern: READY_PATTERN },
+    expected: '"exec", "notify", "tcp:HOST:PORT" or "unix:PATH"',
+    show: (o) => readySpec().formatReady(o.ready) ?? undefined,
+    render: (o) => (readySpec().isDefaultReady(o.ready, o.kind) ? [] : ['--ready', readySpec().formatReady(o.ready)!]),
   },
   {
     key: 'grace',
@@ -515,6 +540,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: '10',
     commands: ['reopen-logs'],
   },
+  {
+    key: 'callTimeout',
+    flag: '--timeout <seconds>',
+    help: "how long to wait for the method's answer",
+    default: '60',
+    commands: ['call'],
+  },
+  { key: 'dir', flag: '--dir <dir>', help: 'list the daemons whose pidfiles are in this directory', default: 'root: /run/taskdaemon; others: their own run directory', commands: ['list'] },
+  {
+    key: 'listTimeout',
+    flag: '--timeout <seconds>',
+    help: 'how long each daemon may take to answer (all are asked at once); one that does not is listed as not answering',
+    default: '1',
+    commands: ['list'],
+  },
   { key: 'lines', flag: '-n, --lines <n>', help: 'how many lines from the end', default: '10', commands: ['logs'] },
   { key: 'follow', flag: '-f, --follow', help: 'keep printing new lines, across rotation and truncation', commands: ['logs'] },
   { key: 'output', flag: '--output <file>', help: 'write the file (atomically) instead of printing it', commands: ['install'] },
@@ -526,7 +566,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'json',
     flag: '--json',
     help: 'print the result as one JSON object (logs: one per line); a failure too',
-    commands: ['start', 'stop', 'restart', 'reload', 'status', 'health', 'logs', 'config'],
+    commands: ['start', 'stop', 'restart', 'reload', 'status', 'health', 'logs', 'config', 'list'],
   },
 ];
 

@@ -12,6 +12,8 @@ import { resolveCredentials, type Credentials } from './users';
 import { parseDuration } from './duration';
 import { readEnvFile } from './env-file';
 import { resolveSupervision, type Supervision, type SupervisionInput } from './supervisor/options';
+import { entryKind, type EntryKind } from './program-kind';
+import { parseReady, type ReadySpec } from './ready-spec';
 
 // SupervisionInput: --restart, --restart-delay(-max), --restart-limit, --listen, --instances (src/supervisor/options.ts).
 export interface DaemonOptions extends SupervisionInput {
@@ -64,6 +66,8 @@ export interface DaemonOptions extends SupervisionInput {
   healthPort?: number | string;
   /** Address for the health port. Default 127.0.0.1. */
   healthHost?: string;
+  /** When start counts it ready: exec, notify, tcp:HOST:PORT or unix:PATH (default: the runtime's own for Node, exec for a program). */
+  ready?: string;
 }
 
 /** Options for `stop`, `restart` and friends that a file or the environment can set. */
@@ -106,6 +110,9 @@ export interface ResolvedOptions {
   healthHost: string;
   /** A supervisor runs the program as its child instances (DESIGN.md §8); null: the daemon is the program itself. */
   supervise: Supervision | null;
+  /** 'node': runs under taskdaemon's runtime; 'program': exec'd itself (program-kind.ts). */
+  kind: EntryKind;
+  ready: ReadySpec;
 }
 
 export const DEFAULT_UMASK = 0o022;
@@ -195,6 +202,16 @@ export function resolveEntry(entry: string): string {
   return abs;
 }
 
+// A program is exec'd itself: without any execute bit execve can only fail (EACCES), so say it now, and how to fix it.
+function checkExecutable(entry: string): void {
+  if ((fs.statSync(entry).mode & 0o111) !== 0) return;
+  throw new TaskdaemonError(`entry ${entry} is a program (not JavaScript), but it is not executable`, {
+    exitCode: EXIT.NO_PRIVILEGE,
+    code: 'ERR_NOT_EXECUTABLE',
+    hint: `chmod +x ${entry}; a program is run itself, as execve(2) runs it (a script by its #! line)`,
+  });
+}
+
 function resolveDir(dir: string): string {
   const abs = path.resolve(dir);
   let st: fs.Stats | undefined;
@@ -247,6 +264,9 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
   const name = o.name !== undefined ? validateName(o.name) : derivedName(o.entry);
   const supervise = resolveSupervision(o, name);
   const entry = resolveEntry(o.entry);
+  const kind = entryKind(entry);
+  if (kind === 'program') checkExecutable(entry);
+  const ready = parseReady(o.ready, kind);
   const cwd = resolveDir(o.chdir ?? '/');
   const credentials = resolveCredentials(o.user, o.group, { needRoot: !purpose.service });
   const envFiles = listOf(o.envFile).map((f) => (f.startsWith('-') ? '-' + path.resolve(f.slice(1)) : path.resolve(f)));
@@ -285,5 +305,7 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
     healthPort,
     healthHost: o.healthHost ?? '127.0.0.1',
     supervise,
+    kind,
+    ready,
   };
 }

@@ -54,6 +54,15 @@ Examples:
   taskdaemon install systemd app.js --type notify --output /etc/systemd/system/api.service
   taskdaemon install initd app.js --name api --output /etc/init.d/api
   taskdaemon install socket api --listen 127.0.0.1:8080 --output /etc/systemd/system/api.socket`,
+  list: `
+Examples:
+  taskdaemon list                # every daemon in the default pid directory
+  taskdaemon list --json --dir /run/myapps`,
+  call: `
+Examples:
+  taskdaemon call api flush                 # prints the method's JSON result
+  taskdaemon call api resize '{"size": 8}' --timeout 5
+  taskdaemon call --pidfile /run/api.pid flush`,
   config: `
 Examples:
   taskdaemon config check --config /etc/taskdaemon/api.toml
@@ -77,7 +86,7 @@ function withOptions(cmd: Command, name: CommandName): Command {
 const target = (cmd: Command): Command => cmd.argument('[name]', 'the daemon name (or use --name / --pidfile / --config)');
 
 // One builder per command: only the invoked one is built (commandsFor), since
-// building all eleven with their options costs every command ~7% of its CPU
+// building all of them with their options costs every command ~7% of its CPU
 // (bench/RESULTS.md).
 const COMMANDS: { [name: string]: (program: Command, run: Runner) => unknown } = {
   'start': (program, run) =>
@@ -125,6 +134,19 @@ const COMMANDS: { [name: string]: (program: Command, run: Runner) => unknown } =
     withOptions(target(program.command('reopen-logs').summary('make the daemon reopen its log files (after logrotate moved them)')), 'reopen-logs').action((name: string | undefined, flags) =>
       run(() => (require('./commands/reopen-logs') as typeof import('./commands/reopen-logs')).reopenLogsCommand(name, flags)),
     ),
+  'list': (program, run) =>
+    withOptions(program.command('list').summary('list every daemon in the pid directory: state, pid, uptime, memory, CPU'), 'list').action((flags) =>
+      run(() => (require('./commands/list') as typeof import('./commands/list')).listCommand(flags)),
+    ),
+  'call': (program, run) =>
+    withOptions(
+      program
+        .command('call')
+        .summary("call one of the daemon's own control methods")
+        .description("Call METHOD, one of the daemon's defineDaemon({ methods }), with JSON params; print its JSON result.")
+        .argument('[args...]', 'NAME METHOD [JSON] (METHOD [JSON] when --name, --pidfile or --config names the daemon)'),
+      'call',
+    ).action((args: string[], flags) => run(() => (require('./commands/call') as typeof import('./commands/call')).callCommand(args, flags))),
   'install': (program, run) =>
     withOptions(
       program

@@ -6,6 +6,7 @@ import { RPC, RpcError, type Method } from '../control/server/rpc-server';
 import { packageVersion } from '../version';
 import type { ReloadResult } from './define';
 import type { ControlSurface } from './control-surface';
+import type { BuiltinMethod } from './builtin-methods';
 
 function numberParam(params: unknown, key: string, dflt?: number): number {
   const v = (params as { [k: string]: unknown })[key];
@@ -20,7 +21,8 @@ async function awaitResult(life: ControlSurface, after: number, timeoutMs: numbe
   return result;
 }
 
-export function controlMethods(life: ControlSurface): { [name: string]: Method } {
+// Keyed by builtin-methods.ts's list, so the names custom methods may not take are exactly these.
+export function controlMethods(life: ControlSurface): { [name in BuiltinMethod]: Method } {
   return {
     ping: () => 'pong',
     version: () => ({ version: packageVersion(), node: process.version, pid: process.pid }),

@@ -3,6 +3,7 @@
 import type { ListenFd } from './listen-fds';
 import type { Logger } from './logger';
 import type { State } from './state-store';
+import { methodNameProblem } from './builtin-methods';
 
 export type DaemonState = 'starting' | 'ready' | 'reloading' | 'stopping' | 'stopped';
 
@@ -64,7 +65,17 @@ export interface DaemonDefinition<Config = unknown> {
   shutdown?(ctx: DaemonContext<Config>): void | Promise<void>;
   /** Health for status, the control socket and /health. */
   health?(ctx: DaemonContext<Config>): HealthReport | Promise<HealthReport>;
+  /**
+   * Custom control methods: `taskdaemon call NAME METHOD [JSON]` and
+   * DaemonManager.call(). The JSON result is the answer; a throw is the error.
+   * Calls made during start-up wait for readiness. Built-in names are refused.
+   */
+  methods?: { [name: string]: ControlMethod<Config> };
 }
+
+/** One custom control method: `params` is the caller's JSON (an object or array, {} when none). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ControlMethod<Config = unknown> = (params: any, ctx: DaemonContext<Config>) => unknown;
 
 const BRAND = Symbol.for('taskdaemon.daemon');
 const RUNTIME = Symbol.for('taskdaemon.runtime');
@@ -83,7 +94,18 @@ export function defineDaemon<Config = unknown, T extends DaemonDefinition<Config
       throw new TypeError(`defineDaemon: '${key}' must be a function`);
     }
   }
+  if (def.methods !== undefined) checkMethods(def.methods);
   return Object.assign(def, { [BRAND]: true as const });
+}
+
+// A wrong method table fails where it is written, not on the first call.
+function checkMethods(methods: unknown): void {
+  if (typeof methods !== 'object' || methods === null || Array.isArray(methods)) throw new TypeError("defineDaemon: 'methods' must be an object of functions");
+  for (const [name, fn] of Object.entries(methods)) {
+    const problem = methodNameProblem(name);
+    if (problem) throw new TypeError(`defineDaemon: methods: ${problem}`);
+    if (typeof fn !== 'function') throw new TypeError(`defineDaemon: methods.${name} must be a function`);
+  }
 }
 
 export function isDaemonDefinition(v: unknown): v is BrandedDefinition {

@@ -17,6 +17,9 @@ import { createContext } from './context';
 import type { ControlSurface, DaemonStatusReport } from './control-surface';
 import type * as ConfigWatch from './config-watch';
 import type * as ControlMethods from './control-methods';
+import type * as CustomMethods from './custom-methods';
+import type * as AddressReady from './address-ready';
+import type { AddressSpec } from '../ready-spec';
 import { installRuntimeHooks, isDaemonDefinition, type DaemonContext, type DaemonDefinition, type DaemonState, type HealthReport, type ReloadResult } from './define';
 import { drain } from './drain';
 import type * as HealthHttp from './health-http';
@@ -40,6 +43,8 @@ const lazy = {
   logReopen: () => require('./log-reopen') as typeof LogReopen,
   notify: () => require('./notify') as typeof Notify,
   controlMethods: () => require('./control-methods') as typeof ControlMethods,
+  customMethods: () => require('./custom-methods') as typeof CustomMethods,
+  addressReady: () => require('./address-ready') as typeof AddressReady,
   healthHttp: () => require('./health-http') as typeof HealthHttp,
   status: () => require('./status-report') as typeof Status,
   rpcServer: () => require('../control/server/rpc-server') as typeof RpcServer,
@@ -55,7 +60,7 @@ function errorDetail(err: unknown): string {
   return err instanceof Error && err.stack ? err.stack : errorMessage(err);
 }
 
-type FailedStep = 'state' | 'load' | 'config' | 'init' | 'health';
+type FailedStep = 'state' | 'load' | 'config' | 'init' | 'health' | 'ready';
 
 export class Lifecycle implements ControlSurface {
   phase: DaemonState = 'starting';
@@ -79,6 +84,10 @@ export class Lifecycle implements ControlSurface {
   private shuttingDown = false;
   private watcher: ConfigWatch.Watcher | null = null;
   private readyWaiters: (() => void)[] = [];
+  /** What the control socket answers (null without one); the program's own methods join once it is loaded. */
+  private methods: { [name: string]: RpcServer.Method } | null = null;
+  /** --ready tcp:/unix: the address is being (or was) waited for. */
+  private addressAwaited = false;
 
   constructor(private readonly o: LifecycleOptions) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
@@ -214,7 +223,10 @@ export class Lifecycle implements ControlSurface {
     installRuntimeHooks({ ready: () => this.markReady(), options: this.o.options, mode: this.o.mode });
     this.log.info('starting', `${this.o.options.name} ${this.o.options.entry} (node ${process.version}, ${this.o.mode})`);
     // Both answer from the first moment, so `status` and /ready see "starting".
-    if (this.o.controlFd >= 0) lazy.rpcServer().startRpcServer(this.o.controlFd, lazy.controlMethods().controlMethods(this), this.log);
+    if (this.o.controlFd >= 0) {
+      this.methods = lazy.controlMethods().controlMethods(this);
+      lazy.rpcServer().startRpcServer(this.o.controlFd, this.methods, this.log);
+    }
     if (this.o.options.healthPort !== null) {
       try {
         await lazy.healthHttp().startHealthServer(this, this.o.options.healthPort, this.o.options.healthHost, this.log);
@@ -243,6 +255,9 @@ export class Lifecycle implements ControlSurface {
       return;
     }
     const def = this.def;
+    if (def.methods && this.methods) {
+      Object.assign(this.methods, lazy.customMethods().customMethods(def.methods, this.ctx, { awaitReady: (ms) => this.awaitReady(ms), readyTimeoutMs: this.o.options.readyTimeoutMs }));
+    }
     try {
       if (def.loadConfig) this.config = await def.loadConfig(this.ctx);
     } catch (err) {
@@ -299,6 +314,12 @@ export class Lifecycle implements ControlSurface {
 
   private markReady(): void {
     if (this.phase !== 'starting') return;
+    const ready = this.o.options.ready;
+    if ((ready?.kind === 'tcp' || ready?.kind === 'unix') && !this.addressAwaited) {
+      this.addressAwaited = true;
+      void this.readyOnceAccepting(ready);
+      return;
+    }
     this.phase = 'ready';
     // performance.now() counts from process start: the whole cost of this node's boot.
     this.log.info('ready', `pid ${process.pid} after ${Math.round(performance.now())} ms`);
@@ -307,10 +328,22 @@ export class Lifecycle implements ControlSurface {
     this.reloads.startupDone();
   }
 
+  // The program is ready by its own account; ready for everyone once its address accepts too.
+  private async readyOnceAccepting(a: AddressSpec): Promise<void> {
+    try {
+      await lazy.addressReady().awaitAddress(a, { deadline: this.startedAt + this.o.options.readyTimeoutMs, signal: this.abort.signal });
+    } catch (err) {
+      if (!this.stopSignal) return this.fail('ready', err);
+      this.announce.failed(`stopped by ${this.stopSignal} before it was ready`);
+      return this.shutdown(this.stopSignal);
+    }
+    this.markReady();
+  }
+
   // Start-up failed: tell `start` (or systemd) why, leave nothing behind.
   private fail(step: FailedStep, err: unknown): void {
     this.log.error(`${step}-failed`, errorDetail(err));
-    const prefixes: { [s in FailedStep]: string } = { load: `cannot load ${this.o.options.entry}: `, config: 'invalid config: ', state: 'cannot read state: ', health: 'health server: ', init: '' };
+    const prefixes: { [s in FailedStep]: string } = { load: `cannot load ${this.o.options.entry}: `, config: 'invalid config: ', state: 'cannot read state: ', health: 'health server: ', init: '', ready: 'not ready: ' };
     this.announce.failed(prefixes[step] + errorMessage(err));
     this.phase = 'stopped';
     this.finish(1);

@@ -28,4 +28,8 @@ export interface BootMarker {
    * after READY=1 and carries reload results and STOPPING (src/runtime/announce.ts).
    */
   supervised?: boolean;
+  /** 'foreground': the child of `run --init` (a container's PID 1), which holds the pidfile and relays readiness. Default 'daemon'. */
+  mode?: 'daemon' | 'foreground';
+  /** The log files to reopen on SIGUSR2 when they are not options.stdout/stderr (`run --init`: null, stdout is the container's). */
+  logs?: { stdout: string | null; stderr: string | null };
 }

@@ -28,13 +28,13 @@ export function daemonLifecycle(m: BootMarker, program: 'entry' | 'self'): Lifec
   }
   return new Lifecycle({
     options: o,
-    mode: 'daemon',
+    mode: m.mode ?? 'daemon',
     program,
     readyFd: m.readyFd,
     lock,
     controlFd: m.controlFd,
-    stdoutPath: o.stdout,
-    stderrPath: o.stderr,
+    stdoutPath: m.logs ? m.logs.stdout : o.stdout,
+    stderrPath: m.logs ? m.logs.stderr : o.stderr,
     ...(m.supervised && { supervised: true }),
   });
 }

@@ -110,6 +110,18 @@ describe('README code blocks', () => {
     expect(pidsWith(s.tag)).toEqual([]);
   });
 
+  it('the custom methods example answers `taskdaemon call` as the README shows', async () => {
+    const s = box();
+    const app = path.join(project(s), 'counter.js');
+    fs.writeFileSync(app, `${block('methods')}\n// ${s.tag}\n`);
+    expect(await td(['start', app, ...s.flags])).toMatchObject({ code: 0, stderr: '' });
+    expect(await td(['call', s.name, 'add', '{"n": 2}', '--pidfile', s.pidfile])).toMatchObject({ code: 0, stdout: '{"count":2}\n' });
+    expect(await td(['call', s.name, 'reset', '--pidfile', s.pidfile])).toMatchObject({ code: 0, stdout: '{"count":0}\n' });
+    expect(await td(['call', s.name, 'reset', '--pidfile', s.pidfile])).toMatchObject({ code: 1, stdout: '', stderr: 'taskdaemon: nothing to reset\n' });
+    expect(s.readLog()).toContain(' added 2');
+    expect((await td(['stop', '--pidfile', s.pidfile])).code).toBe(0);
+  });
+
   it('the config file example is valid', async () => {
     const s = box();
     const file = path.join(s.dir, 'api.toml');

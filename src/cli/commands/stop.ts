@@ -17,8 +17,12 @@ export async function stopCommand(nameArg: string | undefined, f: StopFlags): Pr
   const oknodo = f.oknodo ?? merged.oknodo ?? false;
   const r = await stopDaemon({ pidfile, ...plan });
   if (r.state === 'stopped') {
-    if (f.json) json({ name, state: 'stopped', pid: r.pid, how: r.how });
+    if (f.json) json({ name, state: 'stopped', pid: r.pid, how: r.how, ...(r.lingering && { lingering: r.lingering }) });
     else out(`stopped ${name} (pid ${r.pid}${r.how === 'killed' ? ', killed after timeout' : ''})`);
+    if (r.lingering) {
+      const who = r.lingering.length ? `pid ${r.lingering.join(', ')}` : 'a process we cannot see';
+      err(`taskdaemon: warning: ${who} still holds the lock on ${pidfile} (a child of ${name} that inherited it); ${name} counts as running until it exits`);
+    }
     return EXIT.OK;
   }
   const stale = r.stalePid ? ` (removed stale pidfile naming pid ${r.stalePid}, not signalled)` : '';

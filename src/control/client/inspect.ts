@@ -23,6 +23,8 @@ export type Inspection = DaemonStatus & {
   gaveUp?: string;
   /** Why there is no report although the daemon runs. */
   controlError?: string;
+  /** The error's code: ERR_CONTROL_TIMEOUT when it did not answer in time (busy). */
+  controlErrorCode?: string;
 };
 
 export async function inspectDaemon(pidfile: string, o: { report?: boolean; timeoutMs?: number } = {}): Promise<Inspection> {
@@ -42,6 +44,7 @@ export async function inspectDaemon(pidfile: string, o: { report?: boolean; time
     if (gaveUp && s.pid !== null) return { state: 'dead', pid: s.pid, pidfile, report, gaveUp: gaveUp.reason };
     return { ...s, report };
   } catch (e) {
-    return { ...s, controlError: e instanceof Error ? e.message : String(e) };
+    const code = (e as { code?: unknown } | null)?.code;
+    return { ...s, controlError: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' && { controlErrorCode: code }) };
   }
 }

@@ -37,7 +37,8 @@ export interface StopOptions {
 }
 
 export type StopResult =
-  | { state: 'stopped'; pid: number; how: 'exited' | 'killed' | 'gone' }
+  /** lingering: processes that still hold the pidfile's lock after the daemon ended (children of a program that inherited it). */
+  | { state: 'stopped'; pid: number; how: 'exited' | 'killed' | 'gone'; lingering?: number[] }
   | { state: 'not-running'; stalePid: number | null };
 
 export async function stopDaemon(o: StopOptions): Promise<StopResult> {
@@ -64,7 +65,11 @@ export async function stopDaemon(o: StopOptions): Promise<StopResult> {
   }
   // A killed daemon could not clean up; one that dropped root could only empty
   // its pidfile and could not remove its root-made control socket.
-  removeStalePidfile(o.pidfile);
+  if (!removeStalePidfile(o.pidfile)) {
+    // A program's lock fd is inherited by the children it starts: one that outlives it keeps the pidfile locked.
+    const q = probePidfile(o.pidfile);
+    if (q.state === 'locked') return { state: 'stopped', pid, how: result, lingering: lockHolders(q.dev, q.ino) };
+  }
   return { state: 'stopped', pid, how: result };
 }
 
