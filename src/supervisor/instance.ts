@@ -1,4 +1,5 @@
 // One app instance of a supervisor (DESIGN.md §8): `node -- boot.js ENTRY`
+// (or, for a program that is not Node, the program itself, DESIGN.md §9)
 // started by the addon's fork->exec (native/child.cc) with exactly these fds:
 // 0-2 the supervisor's own (/dev/null and the log), the --listen sockets from
 // fd 3 (LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID: the same app runs under systemd
@@ -10,13 +11,16 @@
 import * as fs from 'node:fs';
 import type * as Net from 'node:net';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { check, isFailure, systemError } from '../errors';
 import { native } from '../native';
 import type { ResolvedOptions } from '../options';
 import { RecordParser, type Record } from '../readiness';
 import { BOOT_ENV, type BootMarker } from '../runtime/markers';
 import { describeEnd, type End } from './ends';
+import { execPlan } from '../program-kind';
+import { describeNotify, drainNotify, openNotifySocket, type NotifySocket, type NotifyState } from '../notify-socket';
+import { waitForAddress } from '../ready-address';
+import type { ReadySpec } from '../ready-spec';
 
 export type InstanceState = 'starting' | 'ready' | 'reloading' | 'stopping' | 'exited';
 
@@ -37,13 +41,11 @@ export interface InstanceSpec {
   onRecord?: (inst: Instance, rec: Record) => void;
 }
 
-function bootScript(): string {
-  return path.join(__dirname, '..', 'runtime', 'boot.js');
-}
-
-// The supervisor's environment (the daemon's, made by `start`), the marker's fd, and the sockets.
-function environment(markerFd: number, listen: InstanceSpec['listen']): string[] {
-  const env: { [k: string]: string | undefined } = { ...process.env, [BOOT_ENV]: String(markerFd) };
+// The supervisor's environment (the daemon's, made by `start`), the sockets, and `extra`
+// (the boot marker's fd for a Node entry, NOTIFY_SOCKET for a program).
+function environment(listen: InstanceSpec['listen'], extra: { [k: string]: string }): string[] {
+  const env: { [k: string]: string | undefined } = { ...process.env, ...extra };
+  if (!(BOOT_ENV in extra)) delete env[BOOT_ENV];
   delete env.LISTEN_FDS;
   delete env.LISTEN_FDNAMES;
   delete env.LISTEN_PID;
@@ -74,7 +76,13 @@ export class Instance {
   private settleReady!: (r: Readiness) => void;
   private settleExit!: (e: End) => void;
   private readonly parser = new RecordParser();
-  private readonly reader: Net.Socket;
+  /** A readiness pipe from the runtime inside; null for a program that is not Node. */
+  private readonly reader: Net.Socket | null;
+  /** Not Node: no runtime inside, no records; a reload is a delivered SIGHUP. */
+  private readonly program: boolean;
+  private notify: NotifySocket | null = null;
+  /** What a notify program said (STATUS=, ERRNO=), for the message when it ends before READY=1. */
+  private notifyNote = '';
   private readonly reloadWaiters = new Set<() => void>();
   private readonly onRecord: InstanceSpec['onRecord'];
 
@@ -83,6 +91,13 @@ export class Instance {
     this.onRecord = spec.onRecord;
     this.ready = new Promise((resolve) => (this.settleReady = resolve));
     this.exited = new Promise((resolve) => (this.settleExit = resolve));
+    this.program = spec.options.kind === 'program';
+    if (this.program) {
+      this.pid = this.spawnProgram(spec);
+      this.reader = null;
+      void this.awaitProgramReady(spec.options.ready);
+      return;
+    }
     const n = native();
     const [readFd, writeFd] = check<[number, number]>(n.pipe(), 'pipe');
     const readyFd = 3 + spec.listen.length;
@@ -91,11 +106,11 @@ export class Instance {
     try {
       markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
       const o = spec.options;
+      const plan = execPlan(o);
       const r = n.spawnChild({
-        file: process.execPath,
-        // '--': node must not take the program's arguments for its own (as `start` does).
-        argv: [process.execPath, '--', bootScript(), o.entry, ...o.args],
-        envp: environment(readyFd + 1, spec.listen),
+        file: plan.file,
+        argv: plan.argv,
+        envp: environment(spec.listen, { [BOOT_ENV]: String(readyFd + 1) }),
         cwd: o.cwd,
         fds: [0, 1, 2, ...spec.listen.map((l) => l.fd), writeFd, markerFd],
         listenPid: spec.listen.length > 0,
@@ -113,13 +128,78 @@ export class Instance {
     // A pipe, read through libuv like a socket: no thread-pool read, no poll loop.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const net = require('node:net') as typeof Net;
-    this.reader = new net.Socket({ fd: readFd, readable: true, writable: false });
-    this.reader.setEncoding('utf8');
-    this.reader.on('data', (chunk: string) => {
+    const reader = new net.Socket({ fd: readFd, readable: true, writable: false });
+    this.reader = reader;
+    reader.setEncoding('utf8');
+    reader.on('data', (chunk: string) => {
       for (const rec of this.parser.feed(chunk)) this.take(rec);
     });
-    this.reader.on('error', () => this.reader.destroy());
-    this.reader.on('close', () => this.pipeClosed());
+    reader.on('error', () => reader.destroy());
+    reader.on('close', () => this.pipeClosed());
+  }
+
+  // A program that is not Node (DESIGN.md §9): exec'd itself with the same fds and
+  // sockets, no runtime inside; with --ready notify, its own $NOTIFY_SOCKET.
+  private spawnProgram(spec: InstanceSpec): number {
+    const o = spec.options;
+    const plan = execPlan(o);
+    if (o.ready.kind === 'notify') this.notify = openNotifySocket(null);
+    try {
+      const r = native().spawnChild({
+        file: plan.file,
+        argv: plan.argv,
+        envp: environment(spec.listen, this.notify ? { NOTIFY_SOCKET: this.notify.path } : {}),
+        cwd: o.cwd,
+        fds: [0, 1, 2, ...spec.listen.map((l) => l.fd)],
+        listenPid: spec.listen.length > 0,
+        deathSignal: os.constants.signals.SIGTERM,
+      });
+      if (isFailure(r)) throw systemError(r.errno, r.syscall, r.syscall === 'execve' ? plan.file : r.syscall === 'chdir' ? o.cwd : undefined);
+      return r.pid;
+    } catch (e) {
+      this.notify?.close();
+      this.notify = null;
+      throw e;
+    }
+  }
+
+  // exec: spawnChild returned, so execve succeeded; notify: READY=1 arrived; tcp/unix: the address accepts.
+  // The supervisor's --ready-timeout stops an instance that never gets there.
+  private async awaitProgramReady(ready: ReadySpec): Promise<void> {
+    const ended = (ms: number): Promise<boolean> =>
+      new Promise((resolve) => {
+        const t = setTimeout(() => resolve(false), ms);
+        void this.exited.then(() => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+    try {
+      if (ready.kind === 'tcp' || ready.kind === 'unix') {
+        const r = await waitForAddress(ready, { deadline: Infinity, pause: ended });
+        if (r !== 'ready') return; // ended: ended() settled readiness with how
+      } else if (ready.kind === 'notify') {
+        const said: NotifyState = { ready: false, status: null, errno: null };
+        const sock = this.notify!;
+        while (this.alive) {
+          // Bounded polls: an instance that ends is noticed within one of them.
+          const polled = await native().pollFds([sock.fd], 250);
+          if (typeof polled === 'number' || !this.alive) break;
+          drainNotify(sock.fd, said);
+          this.notifyNote = describeNotify(said);
+          if (said.ready) break;
+        }
+        if (!said.ready) return;
+      }
+      if (this.alive && this.state === 'starting') {
+        this.state = 'ready';
+        this.readyAt = Date.now();
+        this.settleReady({ ok: true });
+      }
+    } finally {
+      this.notify?.close();
+      this.notify = null;
+    }
   }
 
   get alive(): boolean {
@@ -169,8 +249,9 @@ export class Instance {
     if (this.end) return;
     this.end = e;
     this.state = 'exited';
-    this.settleReady({ ok: false, error: `${describeEnd(e)} before it was ready` });
-    this.reader.destroy();
+    const said = this.notifyNote ? `; ${this.notifyNote}` : '';
+    this.settleReady({ ok: false, error: `${describeEnd(e)} before it was ready${this.program && this.notify ? ` (it sent no READY=1 to $NOTIFY_SOCKET${said})` : ''}` });
+    this.reader?.destroy();
     for (const wake of [...this.reloadWaiters]) wake();
     this.settleExit(e);
   }
@@ -214,8 +295,15 @@ export class Instance {
         const last = this.lastReload;
         if (last && last.generation > before && this.state !== 'reloading') done({ ok: last.ok, error: last.error });
         else if (!this.alive) done({ ok: false, error: `${describeEnd(this.end!)} before it reported its reload` });
-        else if (this.reader.destroyed) done({ ok: false, error: 'closed its readiness pipe; its reload result is unknown' });
+        else if (this.reader?.destroyed) done({ ok: false, error: 'closed its readiness pipe; its reload result is unknown' });
       };
+      // A program reports nothing: the signal was delivered, which is all that can be known.
+      if (this.program) {
+        const delivered = this.alive;
+        this.signal('SIGHUP');
+        resolve(delivered ? { ok: true, error: null } : { ok: false, error: `${describeEnd(this.end!)} before its reload` });
+        return;
+      }
       const timer = setTimeout(() => done({ ok: false, error: `no reload result within ${timeoutMs} ms` }), timeoutMs);
       this.reloadWaiters.add(wake);
       this.signal('SIGHUP');

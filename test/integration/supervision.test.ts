@@ -14,6 +14,7 @@ import { alive, pidsWith, procStatus, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const SERVED = path.join(FIXTURES, 'served.js');
+const PROGRAM = path.join(FIXTURES, 'program.py');
 let sb: Sandbox;
 afterEach(async () => {
   await sb?.cleanup();
@@ -280,5 +281,39 @@ describe('supervised start', () => {
     expect((await httpGet(port)).status).toBe(200);
     const stop = await td(['stop', '--pidfile', sb.pidfile], { bin: pkg.bin, node: pkg.node });
     expect(stop.code).toBe(0);
+  });
+
+  it('a program that is not Node is supervised too: notify readiness per instance, kill -9 restarted, reload and stop reach every instance', async () => {
+    sb = sandbox();
+    const sup = await start(PROGRAM, ...sb.flags, '--restart', 'on-failure', '--instances', '2', '--ready', 'notify', '--', '--notify-after=50', sb.tag);
+    // Both instances sent READY=1 (each to its own $NOTIFY_SOCKET) before start said "started".
+    const ready = (): number[] => [...sb.readLog().matchAll(/^program-start pid=(\d+)/gm)].map((m) => Number(m[1]));
+    expect(sb.readLog().match(/^program-ready$/gm)).toHaveLength(2);
+    const [a, b] = ready();
+    expect(children(sup).map((c) => c.pid).sort()).toEqual([a, b].sort());
+    expect(fs.readlinkSync(`/proc/${a}/exe`)).toMatch(/python3/); // exec'd itself: no node inside
+
+    process.kill(a!, 'SIGKILL');
+    await waitFor(() => lines(sup, 'instance-ready').length === 1, 10_000, 'the restarted program to send READY=1');
+    const c = ready().find((p) => p !== a && p !== b)!;
+    expect(c).toBeGreaterThan(0);
+    expect(children(sup).map((x) => x.pid).sort()).toEqual([b, c].sort());
+    expect(alive(a!)).toBe(false);
+
+    // No runtime inside: a reload is a delivered SIGHUP, seen by both.
+    const reload = await td(['reload', '--pidfile', sb.pidfile]);
+    expect(reload.code).toBe(0);
+    await waitFor(() => (sb.readLog().match(/^program-reloaded$/gm) ?? []).length === 2, 10_000, 'both programs to log their reload');
+    await stopAndCheckNothingLeft();
+    expect(alive(b!) || alive(c)).toBe(false);
+  });
+
+  it('a program that fails before READY=1 fails the supervised start with what it said, and leaves nothing', async () => {
+    sb = sandbox();
+    const r = await td(['start', PROGRAM, ...sb.flags, '--restart', 'on-failure', '--ready', 'notify', '--', '--fail', sb.tag]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toMatch(/exited with code 3 before it was ready \(it sent no READY=1 to \$NOTIFY_SOCKET; its last STATUS: cannot open \/var\/lib\/db; ERRNO=2 \(ENOENT/);
+    expect(fs.existsSync(sb.pidfile)).toBe(false);
+    expect(pidsWith(sb.tag)).toEqual([]);
   });
 });
