@@ -2,7 +2,7 @@
 // `run` of a program that is not Node). The app runs in a child process, as
 // tini runs it: signals are forwarded to it, every child that ends is reaped,
 // orphans included (waitpid(-1) is safe only because nothing else in this
-// process waits on a child of its own: taskdaemon never uses child_process),
+// process waits on a child of its own: taskdaemon never spawns through node),
 // and the process exits with the app's code, 128+N when a signal N ended it.
 // The pidfile (if any) names this process, so `stop` and `reload` signal it
 // and it forwards; a Node app's control socket and health port are served by
