@@ -111,6 +111,11 @@ describe('supervised start', () => {
     const text = await td(['status', '--pidfile', sb.pidfile]);
     expect(text.stdout).toContain(`instance 1: pid ${next} ready`);
     expect(text.stdout).toContain(`last end: pid ${first} was killed by SIGKILL`);
+    // taskdaemon list: the restart counted, memory of the supervisor and its instance together.
+    const listed = JSON.parse((await td(['list', '--dir', sb.dir, '--json'])).stdout) as { state: string; pid: number; restarts: number; rssBytes: number }[];
+    expect(listed).toEqual([expect.objectContaining({ state: 'running', pid: sup, restarts: 1 })]);
+    const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+    expect(listed[0]!.rssBytes).toBeGreaterThan(rssOf(sup) + rssOf(next) / 2);
     await stopAndCheckNothingLeft();
   });
 
@@ -144,6 +149,9 @@ describe('supervised start', () => {
     const text = await td(['status', '--pidfile', sb.pidfile]);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(new RegExp(`is dead: its supervisor \\(pid ${sup}\\) gave up: instance 1`));
+    // taskdaemon list: failed (not just dead), with the restarts it made.
+    const listed = JSON.parse((await td(['list', '--dir', sb.dir, '--json'])).stdout) as { state: string; pid: number; restarts: number }[];
+    expect(listed).toEqual([expect.objectContaining({ state: 'failed', pid: sup, restarts: 4 })]);
     // Not "already running": a start that waits for readiness says it gave up.
     const again = await td(['start', SERVED, ...sb.flags, '--restart', 'on-failure', '--oknodo', '--', sb.tag]);
     expect(again.code).toBe(1);

@@ -21,10 +21,11 @@ export interface ListedDaemon {
   /** Why the facts are incomplete, in words ("stopped by SIGSTOP: not asked"). */
   note: string | null;
   uptimeMs: number | null;
-  /** Restarts by its supervisor (--restart); null when not supervised. */
+  /** Restarts by its supervisor (--restart), all instances together; null when not supervised. */
   restarts: number | null;
+  /** VmRSS of the daemon, plus its instances when it supervises them. */
   rssBytes: number | null;
-  /** CPU use over the sampling window, percent of one core (can exceed 100). */
+  /** CPU use (the daemon and its instances) over the sampling window, percent of one core (can exceed 100). */
   cpuPercent: number | null;
   uid: number | null;
   /** The version in the package.json nearest the entry (Node entries), else null. */
@@ -63,8 +64,22 @@ export function pidfilesIn(dir: string): string[] {
     });
 }
 
+// A supervised daemon's instances (their pids), from its report; none for a plain daemon.
+function instancePids(s: Inspection): number[] {
+  const sup = (s.report as { supervisor?: { instances?: { pid: number | null }[] } } | undefined)?.supervisor;
+  return (sup?.instances ?? []).map((i) => i.pid).filter((p): p is number => typeof p === 'number' && p > 0);
+}
+
+// Restarts of all its instances; null when it is not supervised.
+function restartsOf(s: Inspection): number | null {
+  const report = s.report as { restarts?: unknown; supervisor?: { instances?: { restarts?: unknown }[] } } | undefined;
+  if (report?.supervisor?.instances) return report.supervisor.instances.reduce((sum, i) => sum + (typeof i.restarts === 'number' ? i.restarts : 0), 0);
+  return typeof report?.restarts === 'number' ? report.restarts : null;
+}
+
 function stateOf(s: Inspection): ListedState {
-  if (s.state === 'dead') return 'dead';
+  // A supervisor that gave up holds its pidfile to tell why: failed, not just dead.
+  if (s.state === 'dead') return s.gaveUp ? 'failed' : 'dead';
   if (s.state === 'stopped') return 'stopped';
   if (s.namedPid === null) return 'starting'; // locked, but the pidfile names nobody yet
   const phase = s.report?.phase as string | undefined;
@@ -84,7 +99,8 @@ function noteOf(s: Inspection, timeoutMs: number): string | null {
 // entry is read from the command line start exec'd (node -- boot.js ENTRY).
 function appVersion(pid: number): string | null {
   const argv = procCmdline(pid);
-  const boot = argv?.findIndex((a) => a.endsWith(`${path.sep}runtime${path.sep}boot.js`)) ?? -1;
+  // A plain daemon runs runtime/boot.js ENTRY, a supervised one supervisor/main.js ENTRY.
+  const boot = argv?.findIndex((a) => a.endsWith(`${path.sep}runtime${path.sep}boot.js`) || a.endsWith(`${path.sep}supervisor${path.sep}main.js`)) ?? -1;
   const entry = boot >= 0 ? argv![boot + 1] : undefined;
   if (!entry || !path.isAbsolute(entry)) return null;
   for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
@@ -110,7 +126,7 @@ export async function listDaemons(o: ListOptions): Promise<ListedDaemon[]> {
   const found = await Promise.all(pidfilesIn(o.dir).map((f) => inspectOne(f, o.timeoutMs)));
   // CPU use is CPU time over a short window, sampled for every running daemon at once (as top does).
   const first = new Map<string, ProcUsage | null>();
-  for (const r of found) if (r.s?.state === 'running' && r.s.pid) first.set(r.pidfile, procUsage(r.s.pid));
+  for (const r of found) if (r.s?.state === 'running' && r.s.pid) for (const pid of [r.s.pid, ...instancePids(r.s)]) first.set(`${r.pidfile}:${pid}`, procUsage(pid));
   const t1 = performance.now();
   if (first.size) await new Promise((resolve) => setTimeout(resolve, o.sampleMs ?? 200));
   const windowS = (performance.now() - t1) / 1000;
@@ -120,18 +136,28 @@ export async function listDaemons(o: ListOptions): Promise<ListedDaemon[]> {
     if (!s) return base;
     const pid = s.state === 'stopped' ? null : s.pid;
     const row: ListedDaemon = { ...base, name: (s.state === 'running' && s.report?.name) || name, pid, state: stateOf(s), note: noteOf(s, o.timeoutMs) };
+    row.restarts = restartsOf(s);
     if (s.state !== 'running' || !pid) return row;
     row.answered = s.report ? true : s.controlError ? false : null;
-    const before = first.get(pidfile);
+    // Memory and CPU: the daemon's own process, plus its instances when it supervises them.
     const now = procUsage(pid);
     if (now) {
       row.uptimeMs = Math.round(now.ageSeconds * 1000);
-      row.rssBytes = now.rssBytes;
       row.uid = now.uid;
-      if (before && windowS > 0) row.cpuPercent = Math.round(((now.cpuSeconds - before.cpuSeconds) / windowS) * 1000) / 10;
+      let rss = 0;
+      let cpu = 0;
+      let sampled = windowS > 0;
+      for (const p of [pid, ...instancePids(s)]) {
+        const after = p === pid ? now : procUsage(p);
+        const before = first.get(`${pidfile}:${p}`);
+        if (!after) continue;
+        rss += after.rssBytes ?? 0;
+        if (before) cpu += after.cpuSeconds - before.cpuSeconds;
+        else sampled = false;
+      }
+      row.rssBytes = rss;
+      if (sampled) row.cpuPercent = Math.round((cpu / windowS) * 1000) / 10;
     }
-    const restarts = (s.report as { restarts?: unknown } | undefined)?.restarts;
-    row.restarts = typeof restarts === 'number' ? restarts : null;
     row.version = appVersion(pid);
     row.taskdaemon = s.report?.version ?? null;
     return row;
