@@ -61,6 +61,11 @@ export function check<T>(result: T | number | NativeFailure, syscall: string, pa
   return result as T;
 }
 
+/** "invalid --FLAG 'VALUE': WHY", exit 2 (a flag; the config loader turns it into 6 for a file or the environment). */
+export function invalidOption(flag: string, value: unknown, why: string, hint?: string): TaskdaemonError {
+  return new TaskdaemonError(`invalid --${flag} '${String(value)}': ${why}`, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', key: flag, ...(hint && { hint }) });
+}
+
 export class TaskdaemonError extends Error {
   readonly exitCode: number;
   readonly code: string;

@@ -4,15 +4,14 @@
 //   notify         the program sent READY=1 to $NOTIFY_SOCKET (sd_notify, man 3 sd_notify)
 //   tcp:HOST:PORT  a connection to the address is accepted
 //   unix:PATH      the same for a unix stream socket (unix:@NAME: abstract)
-import { EXIT } from './exit-codes';
-import { TaskdaemonError } from './errors';
+import { invalidOption, TaskdaemonError } from './errors';
 import type { EntryKind } from './program-kind';
 
 export type ReadySpec = { kind: 'runtime' } | { kind: 'exec' } | { kind: 'notify' } | { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 export type AddressSpec = Extract<ReadySpec, { kind: 'tcp' | 'unix' }>;
 
 function invalid(value: string, why: string, hint: string): TaskdaemonError {
-  return new TaskdaemonError(`invalid --ready '${value}': ${why}`, { exitCode: EXIT.INVALID_ARGS, code: 'ERR_INVALID_ARG_VALUE', key: 'ready', hint });
+  return invalidOption('ready', value, why, hint);
 }
 
 const FORMS = 'exec, notify, tcp:HOST:PORT or unix:PATH';

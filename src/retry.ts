@@ -2,19 +2,13 @@
 // "TERM/30/KILL/5" sends TERM, waits up to 30 s, sends KILL, waits up to 5 s;
 // a bare number N means TERM/N/KILL/N; "forever" repeats the rest.
 import * as os from 'node:os';
-import { EXIT } from './exit-codes';
-import { TaskdaemonError } from './errors';
+import { invalidOption, TaskdaemonError } from './errors';
 import { MAX_DURATION_MS } from './duration';
 
 export type RetryStep = { signal: NodeJS.Signals; number: number } | { waitMs: number } | { forever: true };
 
 function invalid(spec: string, why: string): TaskdaemonError {
-  return new TaskdaemonError(`invalid --retry '${spec}': ${why}`, {
-    exitCode: EXIT.INVALID_ARGS,
-    code: 'ERR_INVALID_ARG_VALUE',
-    key: 'retry',
-    hint: 'for example --retry TERM/30/KILL/5, or --retry 10',
-  });
+  return invalidOption('retry', spec, why, 'for example --retry TERM/30/KILL/5, or --retry 10');
 }
 
 function signalStep(item: string, spec: string): RetryStep {

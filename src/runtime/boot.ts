@@ -1,23 +1,11 @@
 // First JavaScript of the daemon: the fresh node that native code exec'd
 // (DESIGN.md §3). argv: [node, boot.js, entry, ...args]. It takes over what
 // `start` handed down (take-over.ts) and hands the program to the lifecycle.
-import * as fs from 'node:fs';
-import type { BootMarker } from './markers';
-import { daemonLifecycle, readMarker } from './take-over';
-
-function die(message: string): never {
-  fs.writeSync(2, `taskdaemon boot: ${message}\n`);
-  process.exit(2);
-}
+import { takeMarker } from './read-marker';
+import { daemonLifecycle } from './take-over';
 
 function main(): void {
-  let m: BootMarker | null;
-  try {
-    m = readMarker();
-  } catch (e) {
-    die((e as Error).message);
-  }
-  if (!m) die('not started by taskdaemon (no marker); use `taskdaemon start` or `taskdaemon run`');
+  const m = takeMarker('boot', 'use `taskdaemon start` or `taskdaemon run`');
   const life = daemonLifecycle(m, 'entry');
   // The program sees itself as if run directly: process.argv[1] is its own file.
   process.argv.splice(1, process.argv.length - 1, m.options.entry, ...m.options.args);

@@ -2,24 +2,13 @@
 // reload, shutdown, version. `state` is the cheap one (no health hook, no
 // measurement): `taskdaemon reload` reads the generation with it, sends
 // SIGHUP, then waits with awaitReload; `start --oknodo` waits with awaitReady.
-import { RPC, RpcError, type Method } from '../control/server/rpc-server';
+import type { Method } from '../control/server/rpc-server';
+import { awaitReloadResult as awaitResult, numberParam } from '../control/server/params';
 import { packageVersion } from '../version';
-import type { ReloadResult } from './define';
 import type { ControlSurface } from './control-surface';
 import type { BuiltinMethod } from './builtin-methods';
 
-function numberParam(params: unknown, key: string, dflt?: number): number {
-  const v = (params as { [k: string]: unknown })[key];
-  if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RpcError(RPC.INVALID_PARAMS, `'${key}' must be a non-negative number`);
-  return v;
-}
 
-async function awaitResult(life: ControlSurface, after: number, timeoutMs: number): Promise<ReloadResult> {
-  const result = await life.awaitReload(after, timeoutMs);
-  if (!result) throw new RpcError(RPC.INTERNAL_ERROR, `no reload finished within ${timeoutMs} ms`);
-  return result;
-}
 
 // Keyed by builtin-methods.ts's list, so the names custom methods may not take are exactly these.
 export function controlMethods(life: ControlSurface): { [name in BuiltinMethod]: Method } {

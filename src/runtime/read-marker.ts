@@ -27,3 +27,23 @@ export function readMarker(): BootMarker | null {
   if (m.v !== 2) throw new Error(`marker version ${String(m.v)}: the CLI and this runtime are different taskdaemon versions`);
   return m;
 }
+
+/**
+ * The first step of an exec'd script (boot.js, the supervisor): the marker, or
+ * one line on stderr and exit 2 when it is missing or unreadable (`who` names
+ * the script, `hint` says how it is meant to be started).
+ */
+export function takeMarker(who: string, hint: string): BootMarker {
+  let m: BootMarker | null;
+  let why: string;
+  try {
+    m = readMarker();
+    why = `not started by taskdaemon (no marker); ${hint}`;
+  } catch (e) {
+    m = null;
+    why = (e as Error).message;
+  }
+  if (m) return m;
+  fs.writeSync(2, `taskdaemon ${who}: ${why}\n`);
+  process.exit(2);
+}

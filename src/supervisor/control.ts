@@ -3,23 +3,13 @@
 // awaitReload, status, health, startOptions, reload, shutdown), with the
 // supervisor's answers, and gracefulRestart for `restart NAME --graceful`.
 import { RPC, RpcError, type Method } from '../control/server/rpc-server';
+import { awaitReloadResult as awaitResult, numberParam } from '../control/server/params';
 import { packageVersion } from '../version';
 import { replaceInstances } from './graceful';
 import { supervisorHealth, supervisorReport } from './report';
 import type { Supervisor } from './supervisor';
 
-function numberParam(params: unknown, key: string, dflt?: number): number {
-  const v = (params as { [k: string]: unknown })[key];
-  if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RpcError(RPC.INVALID_PARAMS, `'${key}' must be a non-negative number`);
-  return v;
-}
 
-async function awaitResult(sup: Supervisor, after: number, timeoutMs: number): Promise<unknown> {
-  const result = await sup.awaitReload(after, timeoutMs);
-  if (!result) throw new RpcError(RPC.INTERNAL_ERROR, `no reload finished within ${timeoutMs} ms`);
-  return result;
-}
 
 export function supervisorMethods(sup: Supervisor): { [name: string]: Method } {
   return {

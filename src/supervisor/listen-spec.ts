@@ -4,8 +4,7 @@
 // when the options are resolved, so a typo fails before anything is bound.
 // See: man 3 sd_listen_fds_with_names, man 5 systemd.socket (ListenStream=)
 import * as path from 'node:path';
-import { EXIT } from '../exit-codes';
-import { TaskdaemonError } from '../errors';
+import { invalidOption, TaskdaemonError } from '../errors';
 
 export interface ListenSpec {
   /** Its name in LISTEN_FDNAMES. */
@@ -24,12 +23,7 @@ export interface ListenSpec {
 const NAME = /^[A-Za-z0-9_.@-]{1,255}$/;
 
 function invalid(text: string, why: string): TaskdaemonError {
-  return new TaskdaemonError(`invalid --listen '${text}': ${why}`, {
-    exitCode: EXIT.INVALID_ARGS,
-    code: 'ERR_INVALID_ARG_VALUE',
-    key: 'listen',
-    hint: 'for example --listen tcp:127.0.0.1:8080, --listen tcp6:[::1]:8080, --listen unix:/run/app/app.sock, --listen web=tcp:0.0.0.0:80',
-  });
+  return invalidOption('listen', text, why, 'for example --listen tcp:127.0.0.1:8080, --listen tcp6:[::1]:8080, --listen unix:/run/app/app.sock, --listen web=tcp:0.0.0.0:80');
 }
 
 function port(text: string, raw: string): number {

@@ -8,8 +8,7 @@ import { check } from '../errors';
 import { native } from '../native';
 import type { LockedPidfile } from '../pidfile';
 import { startRpcServer } from '../control/server/rpc-server';
-import { readMarker } from '../runtime/read-marker';
-import type { BootMarker } from '../runtime/markers';
+import { takeMarker } from '../runtime/read-marker';
 import { supervisorMethods } from './control';
 import { Supervisor } from './supervisor';
 
@@ -19,13 +18,7 @@ function die(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let m: BootMarker | null;
-  try {
-    m = readMarker();
-  } catch (e) {
-    die((e as Error).message);
-  }
-  if (!m) die('not started by taskdaemon (no marker); use `taskdaemon start --restart ...`');
+  const m = takeMarker('supervisor', 'use `taskdaemon start --restart ...`');
   if (!m.options.supervise) die('started without supervision options');
   const n = native();
   const o = m.options;

@@ -4,7 +4,7 @@
 // Without --restart on-failure|always, --listen or --instances > 1 there is
 // no supervisor: the daemon is the app's own process, as always.
 import { EXIT } from '../exit-codes';
-import { TaskdaemonError } from '../errors';
+import { invalidOption, TaskdaemonError } from '../errors';
 import { parseDuration } from '../duration';
 import { parseListens, type ListenSpec } from './listen-spec';
 
@@ -38,14 +38,7 @@ export const DEFAULT_RESTART_LIMIT = { burst: 5, intervalMs: 10_000 };
 export const STAYED_UP_MS = 10_000;
 export const MAX_INSTANCES = 256;
 
-function invalid(flag: string, value: unknown, why: string, hint?: string): TaskdaemonError {
-  return new TaskdaemonError(`invalid --${flag} '${String(value)}': ${why}`, {
-    exitCode: EXIT.INVALID_ARGS,
-    code: 'ERR_INVALID_ARG_VALUE',
-    key: flag,
-    ...(hint && { hint }),
-  });
-}
+const invalid = invalidOption;
 
 export function parseRestart(v: string | undefined): RestartPolicy {
   if (v === undefined) return 'no';
