@@ -18,4 +18,28 @@ const script = new vm.Script(wrap(fs.readFileSync(file, 'utf8')), { filename: fi
 // Running the module body compiles what every command runs at load, so the cache holds it too.
 const m = { exports: {} };
 script.runInThisContext().call(m.exports, m.exports, createRequire(file), m, file, path.dirname(file));
-fs.writeFileSync(`${file}.${process.version}-${process.arch}.cache`, script.createCachedData());
+
+// Then one harmless command (status of a pidfile in an empty directory: reads
+// nothing, writes nothing), so the functions a command runs (commander's
+// parsing, option resolution, the lock probe) are compiled and cached too:
+// about 3 ms less for `status`/`stop` on Node 20, paired runs. Its output is
+// muted, and its process.exit() is where the cache is written.
+const out = `${file}.${process.version}-${process.arch}.cache`;
+const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'td-code-cache-'));
+const exit = process.exit;
+let written = false;
+const write = () => {
+  if (written) return;
+  written = true;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.writeFileSync(out, script.createCachedData());
+};
+const writeSync = fs.writeSync;
+// The CLI writes with fs.writeSync(1|2, ...) (src/cli/output.ts): those are muted, nothing else.
+fs.writeSync = (fd, ...rest) => (fd === 1 || fd === 2 ? Buffer.byteLength(rest[0]) : writeSync(fd, ...rest));
+process.exit = () => {
+  write();
+  exit(0);
+};
+process.on('beforeExit', write);
+m.exports.main([process.execPath, 'taskdaemon', 'status', '--pidfile', path.join(dir, 'none.pid')]);

@@ -21,12 +21,17 @@ reports=$(mktemp -d /tmp/td-asan-XXXXXX)
 trap 'rm -rf "$reports"' EXIT
 chmod 1777 "$reports" # daemons that dropped to nobody write their reports here too
 
-# The preload reaches every program the tests run. python3 is not ours and
-# starts ten times slower with it (the sd_notify receiver would miss its
-# deadlines): it runs without.
+# The preload reaches every program the tests run. Programs that are not ours
+# run without it: python3 starts ten times slower with it (the sd_notify
+# receiver would miss its deadlines), and groff's troff has an
+# alloc-dealloc mismatch of its own that ASan reports (the man page test).
 mkdir "$reports/.bin"
-printf '#!/bin/sh\nunset LD_PRELOAD\nexec %s "$@"\n' "$(command -v python3)" > "$reports/.bin/python3"
-chmod 755 "$reports/.bin" "$reports/.bin/python3"
+for prog in python3 man groff troff grotty nroff preconv tbl; do
+  real=$(command -v "$prog") || continue
+  printf '#!/bin/sh\nunset LD_PRELOAD\nexec %s "$@"\n' "$real" > "$reports/.bin/$prog"
+  chmod 755 "$reports/.bin/$prog"
+done
+chmod 755 "$reports/.bin"
 
 # detect_leaks=0: node itself does not free everything at exit, and is not ours to judge.
 # UBSan's checks are compiled with -fno-sanitize-recover: the first one ends the process.
@@ -38,6 +43,7 @@ LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
 ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:malloc_context_size=8:log_path=$reports/asan" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan" \
 TD_TEST_ADDON="$addon" \
+TD_ASAN=1 \
 TASKDAEMON_PASS_ENV="TD_TEST_ADDON,LD_PRELOAD,ASAN_OPTIONS,UBSAN_OPTIONS" \
   npx vitest run --testTimeout=120000 --hookTimeout=120000 "$@" 2>&1 | tee "$reports/.vitest-output" || status=$?
 
