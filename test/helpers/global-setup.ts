@@ -2,9 +2,11 @@
 // native/steps.h, TypeScript, the compiled config validator, the bundles and
 // the man page), and make sure nobody can read a copy of it.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { leftovers } from './leftovers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -70,7 +72,21 @@ export default function setup(): () => void {
   const { install, made } = readableInstall();
   // Test workers are forked after this and inherit it.
   process.env.TD_TEST_READABLE = JSON.stringify(install);
+  // Marks every process of this run (leftovers.ts), so its end can prove none was left running.
+  const runId = randomBytes(4).toString('hex');
+  process.env.TD_TEST_RUN = runId;
   return () => {
     for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+    const left = leftovers(runId);
+    for (const p of left) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    // vitest reports an error thrown here but still exits 0: the exit code says it too.
+    if (left.length) process.exitCode = 1;
+    if (left.length) throw new Error(`the tests left ${left.length} process(es) running (killed now):\n${left.map((p) => `  ${p.pid} ${p.cmd}`).join('\n')}`);
   };
 }

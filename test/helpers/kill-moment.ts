@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { alive, pidsWith, procStat, procState } from './proc';
 
 /** Children of `pid`'s main thread (the thread that forks), from /proc. */
-export function childrenOf(pid: number): number[] {
+export function mainThreadChildren(pid: number): number[] {
   try {
     return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -33,7 +33,7 @@ export function kill9(pid: number): boolean {
 export function killIntermediate(starter: number, spinUs: number, deadlineMs: number): boolean {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
-    const kids = childrenOf(starter);
+    const kids = mainThreadChildren(starter);
     if (kids.length) {
       const t0 = process.hrtime.bigint();
       while (Number(process.hrtime.bigint() - t0) / 1000 < spinUs);

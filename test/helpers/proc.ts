@@ -71,6 +71,42 @@ export async function waitFor(test: () => boolean, timeoutMs = 5_000, what = 'co
 }
 
 // `flock -n FILE true`: 0 when nobody holds the lock, 1 when someone does.
+// Every process's parent and state, in one pass over /proc (man 5 proc: stat fields 3 and 4).
+function parents(): { pid: number; ppid: number; state: string }[] {
+  const out: { pid: number; ppid: number; state: string }[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ pid: Number(e), ppid: Number(f[1]), state: f[0]! });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** Processes whose parent is `pid`, with their state (Z: a zombie nobody reaped). */
+export function childrenOf(pid: number): { pid: number; state: string }[] {
+  return parents()
+    .filter((p) => p.ppid === pid)
+    .map(({ pid: child, state }) => ({ pid: child, state }));
+}
+
+/** Every descendant of `roots` (children, theirs, ...): read before any is killed, so none escapes to init. */
+export function descendantsOf(roots: number[]): number[] {
+  const all = parents();
+  const found: number[] = [];
+  let level = new Set(roots);
+  while (level.size) {
+    const next = all.filter((p) => level.has(p.ppid) && !found.includes(p.pid) && !roots.includes(p.pid)).map((p) => p.pid);
+    found.push(...next);
+    level = new Set(next);
+  }
+  return found;
+}
+
 export function flockFree(file: string): boolean {
   return spawnSync('flock', ['-n', file, 'true']).status === 0;
 }

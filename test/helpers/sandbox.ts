@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { alive, pidsWith, waitFor } from './proc';
+import { alive, descendantsOf, pidsWith, waitFor } from './proc';
 
 export interface Sandbox {
   dir: string;
@@ -24,7 +24,8 @@ export interface Sandbox {
 export function sandbox(prefix = 'td'): Sandbox {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   fs.chmodSync(dir, 0o755); // a daemon that dropped to nobody may need to read here
-  const tag = `tag-${randomUUID()}`;
+  // The run's id at the end marks a daemon as this run's (leftovers.ts): its environment is cleaned.
+  const tag = `tag-${randomUUID()}-run${process.env.TD_TEST_RUN ?? ''}`;
   const name = `t${tag.slice(4, 12)}`;
   const pidfile = path.join(dir, `${name}.pid`);
   const log = path.join(dir, `${name}.log`);
@@ -53,14 +54,16 @@ export function sandbox(prefix = 'td'): Sandbox {
       }
     },
     async cleanup() {
-      for (const pid of pidsWith(tag)) {
+      // The tagged processes and what they started (a `sh -c 'sleep …' TAG` leaves an untagged sleep).
+      const tagged = pidsWith(tag);
+      for (const pid of [...tagged, ...descendantsOf(tagged)]) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
           /* gone */
         }
       }
-      await waitFor(() => pidsWith(tag).every((p) => !alive(p)), 5_000, `processes tagged ${tag} to die`);
+      await waitFor(() => [...tagged, ...pidsWith(tag)].every((p) => !alive(p)), 5_000, `processes tagged ${tag} to die`);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

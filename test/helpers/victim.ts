@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES } from './cli';
-import { childrenOf } from './kill-moment';
+import { mainThreadChildren } from './kill-moment';
 import { alive, procState, waitFor } from './proc';
 
 const VICTIM = path.join(FIXTURES, 'victim.js');
@@ -30,7 +30,7 @@ export async function spawnVictim(dir: string, tag: string, opts: { wrap?: strin
   child.on('error', () => {});
   const outer = child.pid!;
   await waitFor(() => fs.readFileSync(record, 'utf8').includes('ready'), 20_000, 'the victim to start');
-  const pid = opts.wrap ? childrenOf(outer)[0]! : outer;
+  const pid = opts.wrap ? mainThreadChildren(outer)[0]! : outer;
   let sentinels = 0;
   return {
     pid,

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, isRoot, td } from '../helpers/cli';
-import { alive, procStat, waitFor } from '../helpers/proc';
+import { alive, childrenOf, procStat, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const ORPHANS = path.join(FIXTURES, 'orphans.js');
@@ -43,21 +43,6 @@ function launch(argv: string[]): Running {
 // `unshare --fork` runs the command as its child: that process is PID 1 inside.
 const inNamespace = (args: string[]): string[] => ['unshare', '--pid', '--fork', '--mount-proc', process.execPath, BIN, 'run', ...args];
 
-/** Processes whose parent is `pid`, with their state (Z: a zombie nobody reaped). */
-function childrenOf(pid: number): { pid: number; state: string }[] {
-  const out: { pid: number; state: string }[] = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'latin1');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === pid) out.push({ pid: Number(e), state: f[0]! });
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 // Init's pid as the host sees it: the child of unshare.
 async function initOf(r: Running): Promise<number> {

@@ -1,6 +1,6 @@
 // stop, status and signals against real daemons: graceful shutdown, the
 // SIGKILL fallback, LSB status codes, and "only the lock holder is signalled".
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,9 +10,8 @@ import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const PROBE = path.join(FIXTURES, 'probe.js');
 let sb: Sandbox;
-const strays: ChildProcess[] = [];
+// Victims carry the sandbox's tag: its cleanup kills them and what they started (their sleep).
 afterEach(async () => {
-  for (const c of strays.splice(0)) c.kill('SIGKILL');
   await sb?.cleanup();
 });
 
@@ -96,7 +95,6 @@ describe('stop', () => {
   it('never signals an unrelated process named by an unlocked pidfile', async () => {
     sb = sandbox();
     const victim = spawn('sh', ['-c', 'sleep 300; exit 0', sb.tag], { stdio: 'ignore' });
-    strays.push(victim);
     fs.writeFileSync(sb.pidfile, `${victim.pid}\n`);
     const r = await td(['stop', '--pidfile', sb.pidfile, '--name', sb.name]);
     expect(r.code).toBe(1);
@@ -110,11 +108,9 @@ describe('stop', () => {
   it('never signals a pid that does not hold the locked pidfile', async () => {
     sb = sandbox();
     const victim = spawn('sh', ['-c', 'sleep 300; exit 0', sb.tag], { stdio: 'ignore' });
-    strays.push(victim);
     fs.writeFileSync(sb.pidfile, `${victim.pid}\n`);
     // Somebody else holds the lock (flock(1) keeps it while its child sleeps).
     const holder = spawn('flock', ['-n', sb.pidfile, 'sh', '-c', 'sleep 300; exit 0', sb.tag], { stdio: 'ignore' });
-    strays.push(holder);
     await waitFor(() => !flockFree(sb.pidfile), 5_000, 'flock(1) to take the lock');
     const r = await td(['stop', '--pidfile', sb.pidfile, '--name', sb.name]);
     expect(r.code).toBe(1);

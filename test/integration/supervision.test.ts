@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { httpGet, pidAt } from '../helpers/http';
 import { freePort } from '../helpers/net';
-import { alive, pidsWith, procStatus, waitFor } from '../helpers/proc';
+import { alive, childrenOf, pidsWith, procStatus, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const SERVED = path.join(FIXTURES, 'served.js');
@@ -20,21 +20,6 @@ afterEach(async () => {
   await sb?.cleanup();
 });
 
-// The children of `ppid` and their states, from /proc (man 5 proc: stat fields 3 and 4).
-function children(ppid: number): { pid: number; state: string }[] {
-  const out: { pid: number; state: string }[] = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const s = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === ppid) out.push({ pid: Number(e), state: f[0]! });
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 interface StatusJson {
   state: string;
@@ -83,7 +68,7 @@ describe('supervised start', () => {
     const sup = await start(SERVED, ...sb.flags, '--restart', 'on-failure', '--listen', `web=tcp:127.0.0.1:${port}`, '--', sb.tag);
     const first = await pidAt(port);
     expect(first).not.toBe(sup);
-    expect(children(sup).map((c) => c.pid)).toEqual([first]);
+    expect(childrenOf(sup).map((c) => c.pid)).toEqual([first]);
     // The supervisor never loads the program: only the instance did.
     expect(sb.readLog()).toContain(`served.js loaded by pid ${first}`);
     expect(sb.readLog()).not.toContain(`served.js loaded by pid ${sup}`);
@@ -97,7 +82,7 @@ describe('supervised start', () => {
     expect(sb.readPid()).toBe(sup);
     expect(alive(sup)).toBe(true);
     // Reaped before it was restarted: neither the killed one nor anything else is a zombie of the supervisor.
-    expect(children(sup)).toEqual([{ pid: next, state: expect.not.stringMatching(/^Z$/) as unknown as string }]);
+    expect(childrenOf(sup)).toEqual([{ pid: next, state: expect.not.stringMatching(/^Z$/) as unknown as string }]);
     expect(alive(first)).toBe(false);
 
     const { code, s } = await statusJson();
@@ -156,7 +141,7 @@ describe('supervised start', () => {
     const again = await td(['start', SERVED, ...sb.flags, '--restart', 'on-failure', '--oknodo', '--', sb.tag]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('gave up');
-    expect(children(sup)).toEqual([]);
+    expect(childrenOf(sup)).toEqual([]);
     await stopAndCheckNothingLeft();
   });
 
@@ -167,7 +152,7 @@ describe('supervised start', () => {
     const sup = await start(SERVED, ...sb.flags, '--restart', 'always', '--instances', '4', '--listen', `tcp:127.0.0.1:${port}`, '--', sb.tag, `--refuse-reload-if=${refuse}`);
     const instances = (await statusJson()).s.daemon.supervisor.instances.map((i) => i.pid!);
     expect(new Set(instances).size).toBe(4);
-    expect(children(sup).map((c) => c.pid).sort()).toEqual([...instances].sort());
+    expect(childrenOf(sup).map((c) => c.pid).sort()).toEqual([...instances].sort());
     // The kernel spreads the connections over the processes waiting on the one socket.
     const seen = new Set<number>();
     for (let i = 0; i < 2_000 && seen.size < 4; i++) seen.add(await pidAt(port));
@@ -298,14 +283,14 @@ describe('supervised start', () => {
     const ready = (): number[] => [...sb.readLog().matchAll(/^program-start pid=(\d+)/gm)].map((m) => Number(m[1]));
     expect(sb.readLog().match(/^program-ready$/gm)).toHaveLength(2);
     const [a, b] = ready();
-    expect(children(sup).map((c) => c.pid).sort()).toEqual([a, b].sort());
+    expect(childrenOf(sup).map((c) => c.pid).sort()).toEqual([a, b].sort());
     expect(fs.readlinkSync(`/proc/${a}/exe`)).toMatch(/python3/); // exec'd itself: no node inside
 
     process.kill(a!, 'SIGKILL');
     await waitFor(() => lines(sup, 'instance-ready').length === 1, 10_000, 'the restarted program to send READY=1');
     const c = ready().find((p) => p !== a && p !== b)!;
     expect(c).toBeGreaterThan(0);
-    expect(children(sup).map((x) => x.pid).sort()).toEqual([b, c].sort());
+    expect(childrenOf(sup).map((x) => x.pid).sort()).toEqual([b, c].sort());
     expect(alive(a!)).toBe(false);
 
     // No runtime inside: a reload is a delivered SIGHUP, seen by both.

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES } from '../helpers/cli';
-import { waitFor } from '../helpers/proc';
+import { childrenOf, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 import { count, figure } from '../helpers/stress';
 
@@ -18,20 +18,6 @@ afterEach(async () => {
   await sb?.cleanup();
 });
 
-function childrenOf(pid: number): { pid: number; state: string }[] {
-  const out: { pid: number; state: string }[] = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'latin1');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === pid) out.push({ pid: Number(e), state: f[0]! });
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 describe('init reaps orphans', () => {
   it(`${ORPHANS} orphans exiting together leave no zombie`, async () => {

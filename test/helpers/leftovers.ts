@@ -1,0 +1,40 @@
+// What a test run left running. Every process a test starts carries the run's
+// id: in its environment (TD_TEST_RUN, inherited from the workers) or, for a
+// daemon, whose environment taskdaemon cleans, in its sandbox tag on its
+// command line. Read from /proc at the end of the run (global-setup.ts).
+import * as fs from 'node:fs';
+
+// This process and its ancestors (vitest, npm, the shell) carry the id too.
+function selfAndAncestors(): Set<number> {
+  const out = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !out.has(pid); ) {
+    out.add(pid);
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** Live (not zombie) processes of run `run`, other than this one and its ancestors, with their command lines. */
+export function leftovers(run: string): { pid: number; cmd: string }[] {
+  const skip = selfAndAncestors();
+  const out: { pid: number; cmd: string }[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    const pid = Number(e);
+    if (!/^\d+$/.test(e) || skip.has(pid)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'latin1');
+      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) continue;
+      const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      const env = fs.readFileSync(`/proc/${e}/environ`, 'utf8');
+      if (cmd.includes(`-run${run}`) || env.split('\0').includes(`TD_TEST_RUN=${run}`)) out.push({ pid, cmd });
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
