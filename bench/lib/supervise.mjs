@@ -1,7 +1,7 @@
 // Section: supervision (issue 12). One app (fixture/drain-app.js), two
 // instances, under taskdaemon's supervisor (`start --instances 2 --listen`)
 // and under pm2's cluster mode (`pm2 start -i 2 --wait-ready`), each put
-// under the same bounded loopback load (lib/http-load.mjs: one sequential
+// under the same bounded loopback load (lib/http-load.cjs: one sequential
 // client, 8 keep-alive clients) while it is restarted gracefully N times in
 // a row (`taskdaemon restart --graceful`, `pm2 reload`). Counted: requests,
 // failed ones by reason, whether every instance pid was replaced each time,
@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startLoad } from './http-load.mjs';
+import { startLoad } from './http-load.cjs';
 import { memory, readPid, sleep } from './proc.mjs';
 
 const INSTANCES = 2;

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, td } from '../helpers/cli';
-import { startLoad, type LoadResult } from '../helpers/http-load';
+import { startLoad, type LoadResult } from '../../bench/lib/http-load.cjs';
 import { pidAt } from '../helpers/http';
 import { freePort } from '../helpers/net';
 import { alive, pidsWith, waitFor } from '../helpers/proc';

@@ -4,60 +4,47 @@
 // clients, each reusing one connection back to back (what a draining
 // instance must not reset). It runs until stopped; every request that was
 // refused, reset, timed out or answered 5xx counts as failed, by its reason.
-// bench/lib/http-load.mjs is the same load for the bench (which runs without TypeScript).
-import * as http from 'node:http';
+// One file for the bench (lib/supervise.mjs) and the tests
+// (test/stress/zero-downtime.test.ts), which see it through http-load.d.cts.
+'use strict';
+const http = require('node:http');
 
-export interface LoadResult {
-  requests: number;
-  failed: number;
-  /** Failures by reason: an errno code ("ECONNRESET"), "timeout" or "HTTP 5xx". */
-  reasons: { [reason: string]: number };
-  /** The pids that answered (test/fixtures/served.js answers with its pid). */
-  pids: Set<number>;
-}
-
-export interface Load {
-  /** Requests answered so far. */
-  readonly requests: number;
-  stop(): Promise<LoadResult>;
-}
-
-export function startLoad(port: number, keepAliveClients = 8, timeoutMs = 10_000): Load {
-  const result: LoadResult = { requests: 0, failed: 0, reasons: {}, pids: new Set() };
+function startLoad(port, keepAliveClients = 8, timeoutMs = 10_000) {
+  const result = { requests: 0, failed: 0, reasons: {}, pids: new Set() };
   let running = true;
-  const fail = (reason: string): void => {
+  const fail = (reason) => {
     result.failed++;
     result.reasons[reason] = (result.reasons[reason] ?? 0) + 1;
   };
-  const once = (agent: http.Agent | false): Promise<void> =>
+  const once = (agent) =>
     new Promise((resolve) => {
       const req = http.get({ host: '127.0.0.1', port, path: '/', agent, timeout: timeoutMs, ...(agent === false && { headers: { connection: 'close' } }) }, (res) => {
         let body = '';
         res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
+        res.on('data', (d) => (body += d));
         res.on('end', () => {
           result.requests++;
-          if ((res.statusCode ?? 0) >= 500) fail(`HTTP ${res.statusCode}`);
+          if (res.statusCode >= 500) fail(`HTTP ${res.statusCode}`);
           else {
             const pid = Number(/"pid":(\d+)/.exec(body)?.[1]);
             if (pid) result.pids.add(pid);
           }
           resolve();
         });
-        res.on('error', (e: NodeJS.ErrnoException) => {
+        res.on('error', (e) => {
           result.requests++;
           fail(e.code ?? e.message);
           resolve();
         });
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
-      req.on('error', (e: NodeJS.ErrnoException) => {
+      req.on('error', (e) => {
         result.requests++;
         fail(e.code ?? e.message);
         resolve();
       });
     });
-  const loop = async (agent: http.Agent | false): Promise<void> => {
+  const loop = async (agent) => {
     while (running) await once(agent);
     if (agent) agent.destroy();
   };
@@ -73,3 +60,5 @@ export function startLoad(port: number, keepAliveClients = 8, timeoutMs = 10_000
     },
   };
 }
+
+module.exports = { startLoad };
