@@ -3,6 +3,19 @@
 // (The -- ends node's own options: node scans its whole command line for
 // --env-file, even after the script, and exits when that file is missing;
 // `taskdaemon start app.js --env-file FILE` is ours.)
+const args = process.argv.slice(2);
+// `taskdaemon --version` alone needs none of the CLI: loading the bundle would
+// be most of its cost (bench/RESULTS.md). The version comes from the same code
+// as commander's (src/version.ts); any other form goes through the CLI.
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  try {
+    // Not process.stdout: building that stream costs more than the rest.
+    require('node:fs').writeSync(1, `${require('../dist/version.js').packageVersion()}\n`);
+  } catch (e) {
+    if (e.code !== 'EPIPE') throw e; // a reader that went away (| head -0) is no error
+  }
+  return;
+}
 const Module = require('node:module');
 // dist/cli/main.js is one minified bundle: with --debug, stack traces map back to src/.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);

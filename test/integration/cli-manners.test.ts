@@ -26,6 +26,13 @@ describe('CLI manners', () => {
     });
   }
 
+  it('--version and -V print the package version, as the CLI does for any other form', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const argv of [['--version'], ['-V'], ['status', '--version']]) {
+      expect(await td(argv)).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+  });
+
   it('errors are one line (plus a hint); --debug adds the stack', async () => {
     const plain = await td(['start', '/no/such/app.js']);
     expect(plain.stderr).toBe('taskdaemon: entry not found: /no/such/app.js\n');
