@@ -8,6 +8,8 @@
 // node that made it (version and architecture: V8 checks its version but not
 // the CPU, and an x64 cache loaded by an arm64 node crashes it); any other node
 // compiles the bundle as usual. See: https://v8.dev/blog/code-caching-for-devs
+// Node >= 22.1 keeps its own compile cache (bin/taskdaemon.js never reads this one there).
+if (require('node:module').enableCompileCache) process.exit(0);
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');

@@ -3,6 +3,7 @@
 // daemon, whose environment taskdaemon cleans, in its sandbox tag on its
 // command line. Read from /proc at the end of the run (global-setup.ts).
 import * as fs from 'node:fs';
+import { procStat, procState } from './proc';
 
 // This process and its ancestors (vitest, npm, the shell) carry the id too.
 function selfAndAncestors(): Set<number> {
@@ -10,8 +11,7 @@ function selfAndAncestors(): Set<number> {
   for (let pid = process.pid; pid > 1 && !out.has(pid); ) {
     out.add(pid);
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      pid = procStat(pid).ppid;
     } catch {
       break;
     }
@@ -27,8 +27,7 @@ export function leftovers(run: string): { pid: number; cmd: string }[] {
     const pid = Number(e);
     if (!/^\d+$/.test(e) || skip.has(pid)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'latin1');
-      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) continue;
+      if (/^[ZX]?$/.test(procState(pid) ?? '')) continue;
       const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ').trim();
       const env = fs.readFileSync(`/proc/${e}/environ`, 'utf8');
       if (cmd.includes(`-run${run}`) || env.split('\0').includes(`TD_TEST_RUN=${run}`)) out.push({ pid, cmd });

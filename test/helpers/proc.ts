@@ -70,16 +70,14 @@ export async function waitFor(test: () => boolean, timeoutMs = 5_000, what = 'co
   }
 }
 
-// `flock -n FILE true`: 0 when nobody holds the lock, 1 when someone does.
 // Every process's parent and state, in one pass over /proc (man 5 proc: stat fields 3 and 4).
 function parents(): { pid: number; ppid: number; state: string }[] {
   const out: { pid: number; ppid: number; state: string }[] = [];
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'latin1');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(e), ppid: Number(f[1]), state: f[0]! });
+      const pid = Number(e);
+      out.push({ pid, ppid: procStat(pid).ppid, state: procState(pid) ?? 'X' });
     } catch {
       /* gone */
     }
@@ -107,6 +105,7 @@ export function descendantsOf(roots: number[]): number[] {
   return found;
 }
 
+// `flock -n FILE true`: 0 when nobody holds the lock, 1 when someone does.
 export function flockFree(file: string): boolean {
   return spawnSync('flock', ['-n', file, 'true']).status === 0;
 }
