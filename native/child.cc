@@ -19,6 +19,7 @@
 #include <cstring>
 #include <string>
 #include <vector>
+#include "argv.h"
 #include "errors.h"
 #include "signal-safe.h"
 #include "steps.h"
@@ -31,7 +32,8 @@ struct ChildSpec {
   std::string file, cwd;
   std::vector<std::string> argv_s, envp_s;
   std::vector<char*> argv, envp;
-  std::vector<int> fds;   // the child's fd i is fds[i]; -1: leave it closed
+  std::vector<int> fds;   // the child's fd i is fds[i]; -1: closed in the child
+  int max_fd = 1024;      // CloseFds' fallback bound, read before fork
   int listen_pid = -1;    // index in envp of "LISTEN_PID=", completed with the child's pid
   int report_fd = -1;     // write end of the close-on-exec failure pipe
   int death_signal = 0;   // PR_SET_PDEATHSIG: sent to the child when the parent dies (0: none)
@@ -51,10 +53,7 @@ struct ChildFailure {
 
 // The child: never returns.
 [[noreturn]] void BecomeChild(ChildSpec& s) {
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP: fine
+  ResetSignalDispositions();
   // A supervisor killed outright (SIGKILL) must not leave its instances behind
   // (man 2 PR_SET_PDEATHSIG). If it died before this took effect, we were
   // already re-parented: give up the same way.
@@ -81,11 +80,12 @@ struct ChildFailure {
     floor = high + 1;
   }
   for (int i = 0; i < n; i++) {
-    if (src[i] >= 0 && dup2(src[i], i) < 0) ChildFail(s, Step::DUP2, errno);  // dup2 clears CLOEXEC
+    if (src[i] < 0) close(i);  // asked to be closed: nothing of the parent's stays at i
+    else if (dup2(src[i], i) < 0) ChildFail(s, Step::DUP2, errno);  // dup2 clears CLOEXEC
   }
   // Everything from n on goes, but the report pipe (CLOEXEC: closed by execve).
-  if (n < report && syscall(SYS_close_range, n, report - 1, 0) != 0 && errno != ENOSYS) ChildFail(s, Step::CLOSE_RANGE, errno);
-  if (syscall(SYS_close_range, report + 1, ~0U, 0) != 0 && errno != ENOSYS) ChildFail(s, Step::CLOSE_RANGE, errno);
+  if (int err = CloseFds(static_cast<unsigned>(n), static_cast<unsigned>(report) - 1, s.max_fd)) ChildFail(s, Step::CLOSE_RANGE, err);
+  if (int err = CloseFds(static_cast<unsigned>(report) + 1, ~0U, s.max_fd)) ChildFail(s, Step::CLOSE_RANGE, err);
 
   if (s.listen_pid >= 0) {
     char* slot = s.envp[s.listen_pid] + strlen("LISTEN_PID=");
@@ -97,17 +97,6 @@ struct ChildFailure {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   execve(s.file.c_str(), s.argv.data(), s.envp.data());
   ChildFail(s, Step::EXECVE, errno);
-}
-
-std::vector<std::string> Strings(Napi::Array a) {
-  std::vector<std::string> out;
-  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
-  return out;
-}
-
-void Finish(std::vector<std::string>& src, std::vector<char*>& dst) {
-  for (auto& str : src) dst.push_back(&str[0]);
-  dst.push_back(nullptr);
 }
 
 Napi::Value Status(Napi::Env env, pid_t pid, int status) {
@@ -149,8 +138,8 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   Napi::Value death = o.Get("deathSignal");
   if (death.IsNumber()) s.death_signal = death.As<Napi::Number>().Int32Value();
   s.parent = getpid();
-  Finish(s.argv_s, s.argv);
-  Finish(s.envp_s, s.envp);
+  FinishVector(s.argv_s, s.argv);
+  FinishVector(s.envp_s, s.envp);
 
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) return Failure(env, "pipe2", errno);
@@ -158,6 +147,7 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
+  s.max_fd = MaxFdBeforeFork();
   pid_t pid = BareFork();
   if (pid == 0) BecomeChild(s);
   int fork_errno = errno;

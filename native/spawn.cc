@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 #include "errors.h"
+#include "argv.h"
 #include "signal-safe.h"
 #include "steps.h"
 
@@ -91,14 +92,9 @@ int RawSetuid(uid_t uid) { return static_cast<int>(syscall(TD_SYS_SETUID, uid));
 int RawSetgid(gid_t gid) { return static_cast<int>(syscall(TD_SYS_SETGID, gid)); }
 int RawSetgroups(size_t n, const gid_t* groups) { return static_cast<int>(syscall(TD_SYS_SETGROUPS, n, groups)); }
 
-// Only a kernel without close_range(2) (before 5.9: ENOSYS) falls back to
-// closing one by one up to the soft RLIMIT_NOFILE; any other error (a seccomp
-// filter saying EPERM, say) fails the start rather than leak fds silently.
+// Every fd from lo to hi closed (signal-safe.h), or the start fails naming close_range.
 void CloseRange(const Spec& s, unsigned lo, unsigned hi) {
-  if (lo > hi) return;
-  if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
-  if (errno != ENOSYS) Fail(s, Step::CLOSE_RANGE, errno);
-  for (unsigned fd = lo; fd <= hi && fd < static_cast<unsigned>(s.max_fd); fd++) close(static_cast<int>(fd));
+  if (int err = CloseFds(lo, hi, s.max_fd)) Fail(s, Step::CLOSE_RANGE, err);
 }
 
 // pwrite(2) until all n bytes are written: a short count carries no errno (a
@@ -118,11 +114,7 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
 
 // The daemon-to-be (second child). Never returns.
 [[noreturn]] void BecomeDaemon(const Spec& s) {
-  // Dispositions of caught signals point into Node's code: reset them all.
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP: fine
+  ResetSignalDispositions();
 
   umask(s.umask_value);
   if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) Fail(s, Step::CHDIR, errno);
@@ -201,20 +193,9 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
 
 // --- parent side: reading the spec from JavaScript ---
 
-std::vector<std::string> Strings(Napi::Array a) {
-  std::vector<std::string> out;
-  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
-  return out;
-}
-
 int IntProp(Napi::Object o, const char* key, int dflt) {
   Napi::Value v = o.Get(key);
   return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : dflt;
-}
-
-void FinishVector(std::vector<std::string>& src, std::vector<char*>& dst) {
-  for (auto& str : src) dst.push_back(&str[0]);
-  dst.push_back(nullptr);
 }
 
 // Every step of native/steps.h with its syscall, for the lookups below.
@@ -308,9 +289,7 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   if (s.stdin_fd < 3 || s.stdout_fd < 3 || s.stderr_fd < 3 || s.ready_fd < 3 ||
       (!s.keep.empty() && s.keep.front() < 3))
     return Failure(env, "daemonize", EBADF);  // fds 0-2 are overwritten by dup2: refuse
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-    s.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
+  s.max_fd = MaxFdBeforeFork();
 
   int pid_pipe[2];
   // Non-blocking: the read below must not wait for a daemon that still holds the write end.

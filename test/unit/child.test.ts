@@ -47,6 +47,23 @@ describe('spawnChild', () => {
     }
   });
 
+  it('an fd given as -1 is closed in the child, whatever the parent had there', async () => {
+    const n = native();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'td-child-'));
+    const outFile = path.join(dir, 'out');
+    const out = fs.openSync(outFile, 'w');
+    try {
+      // fd 0 of the child: asked closed (this process's own fd 0 is open).
+      const r = n.spawnChild({ file: '/bin/sh', argv: ['sh', '-c', 'ls /proc/$$/fd'], envp: [], fds: [-1, out, out] }) as { pid: number };
+      await waitFor(() => n.waitChild(r.pid) !== null, 5_000, 'the child to end');
+      // The shell's own fds (ls lists /proc/<the shell>/fd): 1 and 2, no 0.
+      expect(fs.readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map(Number)).toEqual([1, 2]);
+    } finally {
+      fs.closeSync(out);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a failure before execve comes back as { errno, syscall } and leaves no child', () => {
     const n = native();
     const devnull = fs.openSync('/dev/null', 'r');
