@@ -6,12 +6,13 @@
 // environment; `--pass-env NAME` takes single variables from it.
 import { readEnvFile } from './env-file';
 import type { ResolvedOptions } from './options';
+import { BOOT_ENV } from './runtime/markers';
 
 /** systemd's default PATH for services (and Debian's ENV_SUPATH). */
 export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-// Variables that describe the service manager of the caller, never the daemon's.
-const MANAGER_VARS = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'];
+/** Variables that describe the caller's service manager (and taskdaemon's own hand-over), never the daemon's or the app's. */
+export const MANAGER_VARS: readonly string[] = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', BOOT_ENV];
 
 const fromCaller = (name: string): boolean => name === 'LANG' || name === 'LANGUAGE' || name === 'TZ' || name.startsWith('LC_');
 

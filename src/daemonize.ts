@@ -3,7 +3,6 @@
 // the daemon to report READY=1 or its error. On any failure nothing is left
 // behind: the daemon is gone, the pidfile is removed, the lock is released.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { check, setupError, TaskdaemonError } from './errors';
@@ -21,13 +20,13 @@ import { daemonIdentity } from './users';
 import { timeoutSchedule } from './retry';
 import { formatDuration } from './duration';
 import { terminate } from './terminate';
+import { describeEnd, endOfStatus } from './process-end';
 import type * as Bind from './supervisor/bind';
 import { refuseSupervision } from './supervisor/options';
 import { execPlan, type ExecPlan } from './program-kind';
 import type * as NotifySocket from './notify-socket';
 import type * as ProgramReady from './program-ready';
 
-export { bootScript } from './program-kind';
 
 
 export interface StartResult {
@@ -39,7 +38,7 @@ export interface StartResult {
 }
 
 /** What a supervised daemon execs instead of the boot script (DESIGN.md §8). */
-export function supervisorScript(): string {
+function supervisorScript(): string {
   return path.join(__dirname, 'supervisor', 'main.js');
 }
 
@@ -106,13 +105,7 @@ function howItEnded(o: Outcome, pid: number): string {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' && fields[49] !== undefined) {
-      const status = Number(fields[49]);
-      const sig = status & 0x7f;
-      if (sig === 0) return `exited with code ${(status >> 8) & 0xff}`;
-      const name = Object.entries(os.constants.signals).find(([, n]) => n === sig)?.[0] ?? `signal ${sig}`;
-      return `was killed by ${name}`;
-    }
+    if (fields[0] === 'Z' && fields[49] !== undefined) return describeEnd(endOfStatus(Number(fields[49])));
   } catch {
     /* reaped already */
   }

@@ -9,9 +9,10 @@
 // the app itself. Readiness reaches $NOTIFY_SOCKET from here, with this pid.
 // See: man 2 waitpid, man 2 PR_SET_CHILD_SUBREAPER, man 3 sd_notify, DESIGN.md §9
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { check, setupError } from './errors';
 import { native, type ChildExit } from './native';
+import { describeEnd, exitCodeOf } from './process-end';
+import { MANAGER_VARS } from './daemon-env';
 import { prepareForeground } from './foreground';
 import { execPlan } from './program-kind';
 import type { ResolvedOptions } from './options';
@@ -25,18 +26,12 @@ import { createLogger, type Logger } from './runtime/logger';
 /** What init passes on to the app; CHLD is its own, KILL and STOP cannot be caught. */
 export const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 const STOPS: readonly string[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
-// Variables that describe this process's service manager, never the app's.
-const MANAGER_VARS = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', BOOT_ENV];
 
 export interface InitMode {
   /** Become a child subreaper, so orphans come here although this is not PID 1 (tini -s). */
   subreaper: boolean;
 }
 
-/** The exit code of a shell: the code, or 128 + the signal that ended it. */
-export function exitCodeOf(e: ChildExit): number {
-  return e.code ?? 128 + (e.signal ?? 0);
-}
 
 // The service manager's readiness socket, taken out of the environment so
 // the app does not talk to it in our name (its MAINPID is this process).
@@ -201,8 +196,7 @@ export async function runAsInit(o: ResolvedOptions, redirects: { stdout?: string
     const e = await ended;
     done = true;
     const code = exitCodeOf(e);
-    const how = e.signal ? `killed by ${Object.entries(os.constants.signals).find(([, v]) => v === e.signal)?.[0] ?? `signal ${e.signal}`}` : `exited with code ${e.code}`;
-    log.info('app-exit', `pid ${e.pid} ${how}; exit ${code}`);
+    log.info('app-exit', `pid ${e.pid} ${describeEnd(e)}; exit ${code}`);
     reap(); // orphans that ended meanwhile
     return code;
   } finally {

@@ -8,8 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as util from 'node:util';
-import { check } from './errors';
+import { check, errnoDescription, errnoName } from './errors';
 import { native } from './native';
 
 export interface NotifySocket {
@@ -78,12 +77,8 @@ export function describeNotify(s: NotifyState): string {
   const parts: string[] = [];
   if (s.status) parts.push(`its last STATUS: ${s.status}`);
   if (s.errno !== null) {
-    let name = `errno ${s.errno}`;
-    try {
-      name = `${util.getSystemErrorName(-s.errno)}: ${util.getSystemErrorMap().get(-s.errno)?.[1] ?? 'system error'}`;
-    } catch {
-      /* not an errno this system knows */
-    }
+    // ERRNO=0 names no error (and errnoName takes only negative numbers).
+    const name = s.errno > 0 ? `${errnoName(-s.errno)}: ${errnoDescription(-s.errno)}` : `errno ${s.errno}`;
     parts.push(`ERRNO=${s.errno} (${name})`);
   }
   return parts.join('; ');

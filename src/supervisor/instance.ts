@@ -16,7 +16,7 @@ import { native } from '../native';
 import type { ResolvedOptions } from '../options';
 import { RecordParser, type Record } from '../readiness';
 import { BOOT_ENV, type BootMarker } from '../runtime/markers';
-import { describeEnd, type End } from './ends';
+import { describeEnd, type End } from '../process-end';
 import { execPlan } from '../program-kind';
 import { describeNotify, drainNotify, openNotifySocket, type NotifySocket, type NotifyState } from '../notify-socket';
 import { waitForAddress } from '../ready-address';

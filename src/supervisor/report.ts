@@ -7,7 +7,7 @@ import { packageVersion } from '../version';
 import type { DaemonStatusReport } from '../runtime/control-surface';
 import type { HealthReport } from '../runtime/define';
 import { measureLoopDelay, statusReport } from '../runtime/status-report';
-import { describeEnd } from './ends';
+import { describeEnd } from '../process-end';
 import type { Supervisor, SupervisorPhase } from './supervisor';
 
 export interface InstanceReport {

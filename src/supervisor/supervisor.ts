@@ -20,7 +20,7 @@ import type { DaemonState, ReloadResult } from '../runtime/define';
 import { createLogger, type Logger } from '../runtime/logger';
 import { Reloads } from '../runtime/reloads';
 import { Backoff, type Decision } from './backoff';
-import { describeEnd, exitCodeOf, failed, type End } from './ends';
+import { describeEnd, exitCodeOf, failed, type End } from '../process-end';
 import { Instance } from './instance';
 import type { Supervision } from './options';
 import { reloadInstances } from './reload';
@@ -253,7 +253,7 @@ export class Supervisor {
 
   private onEnded(inst: Instance, end: End): void {
     const slot = this.slots[inst.slot - 1]!;
-    const how = `instance ${slot.index} (pid ${inst.pid}) ${end.code === null && end.signal === null ? 'ended (its status was lost)' : describeEnd(end)} after ${formatDuration(inst.uptimeMs)}`;
+    const how = `instance ${slot.index} (pid ${inst.pid}) ${describeEnd(end)} after ${formatDuration(inst.uptimeMs)}`;
     if (inst.stopRequested) this.log.info('instance-exited', how);
     else this.log.warn('instance-exited', how);
     if (slot.next === inst) return; // a replacement that failed: restart --graceful reports it

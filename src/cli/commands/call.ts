@@ -29,20 +29,23 @@ function parseParams(text: string | undefined): object {
 }
 
 // NAME METHOD [JSON]; NAME may be left out when --name, --pidfile or --config names the daemon.
-function splitArgs(args: string[], f: CallFlags): { nameArg: string | undefined; method: string | undefined; params: string | undefined } {
+// NAME METHOD [JSON], or METHOD [JSON] when the flags name the daemon; the target is looked up once.
+function splitArgs(args: string[], f: CallFlags): { target: { name: string; pidfile: string }; method: string | undefined; params: string | undefined } {
   const named = f.name !== undefined || f.pidfile !== undefined || f.config !== undefined;
   if (args.length > 3) throw usage(`unexpected argument '${args[3]}' (the params are one JSON argument: quote it)`);
-  if (!named || args.length === 3) return { nameArg: args[0], method: args[1], params: args[2] };
+  if (!named || args.length === 3) return { target: targetPidfile(args[0], f), method: args[1], params: args[2] };
+  const byFlags = targetPidfile(undefined, f);
   // Two arguments with the daemon named: "NAME METHOD" when the first is that name, else "METHOD JSON".
-  if (args.length === 2 && args[0] === targetPidfile(undefined, f).name) return { nameArg: args[0], method: args[1], params: undefined };
-  return { nameArg: undefined, method: args[0], params: args[1] };
+  if (args.length === 2 && args[0] === byFlags.name) return { target: byFlags, method: args[1], params: undefined };
+  return { target: byFlags, method: args[0], params: args[1] };
 }
 
 export async function callCommand(args: string[], f: CallFlags): Promise<number> {
-  const { nameArg, method, params } = splitArgs(args, f);
+  if (args.length === 0) throw usage('which method? give the daemon and the method name');
+  const { target, method, params } = splitArgs(args, f);
   if (!method) throw usage('which method? give the daemon and the method name');
   const body = parseParams(params);
-  const { name, pidfile } = targetPidfile(nameArg, f);
+  const { name, pidfile } = target;
   const timeoutMs = parseDuration(f.timeout ?? 60, '--timeout');
   const result = await callMethod(pidfile, name, method, body, timeoutMs);
   out(JSON.stringify(result ?? null));

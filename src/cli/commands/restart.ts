@@ -9,7 +9,7 @@ import { TaskdaemonError } from '../../errors';
 import type { ResolvedOptions } from '../../options';
 import { defaultPidfile, validateName } from '../../paths';
 import { err, out } from '../output';
-import { loadLayersLeniently, resolveDaemon, stopPlan, type Resolved } from '../shared';
+import { resolveDaemon, stopPlan, type Resolved } from '../shared';
 import { startResolved, type StartFlags } from './start';
 
 export interface RestartFlags extends StartFlags {
@@ -41,7 +41,8 @@ async function runningOptions(name: string, f: RestartFlags): Promise<Resolved> 
       hint: `give the entry: taskdaemon restart path/to/app.js --name ${name}`,
     });
   }
-  return { options, merged: {}, layers: loadLayersLeniently(undefined) };
+  // Everything comes from the running daemon: no config file or environment layer to read.
+  return { options, merged: {}, layers: { configFile: null, file: {}, env: {} } };
 }
 
 export async function restartCommand(entry: string | undefined, args: string[], f: RestartFlags): Promise<number> {

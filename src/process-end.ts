@@ -1,5 +1,7 @@
-// How an instance ended, from waitpid(2)'s status as native waitChild gives
-// it: in words for the log and `status`, and as a supervisor's exit code.
+// How a child process ended, from waitpid(2)'s status as native waitChild
+// gives it (or a zombie's /proc stat): in words for the log, `status` and
+// `start`'s errors, and as the exit code a shell would report. Used by the
+// supervisor, `run` as init and `start`.
 import * as os from 'node:os';
 
 export interface End {
@@ -14,7 +16,15 @@ export function signalName(sig: number): string {
 }
 
 export function describeEnd(e: Pick<End, 'code' | 'signal'>): string {
-  return e.signal !== null ? `was killed by ${signalName(e.signal)}` : `exited with code ${e.code}`;
+  if (e.signal !== null) return `was killed by ${signalName(e.signal)}`;
+  // waitpid gave ECHILD: someone else reaped it.
+  return e.code === null ? 'ended (its status was lost)' : `exited with code ${e.code}`;
+}
+
+/** From a wait status word (man 2 waitpid: WIFEXITED/WTERMSIG), e.g. a zombie's /proc stat field 52. */
+export function endOfStatus(status: number): Pick<End, 'code' | 'signal'> {
+  const sig = status & 0x7f;
+  return sig === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal: sig };
 }
 
 /** A failure for --restart on-failure: a non-zero exit or a signal. */
