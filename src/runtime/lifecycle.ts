@@ -26,8 +26,8 @@ import type * as HealthHttp from './health-http';
 import type * as ListenFds from './listen-fds';
 import type * as LogReopen from './log-reopen';
 import { guardStdio, onLogRecovered } from './log-loss';
-import { createLogger, formatLine, type Level, type Logger } from './logger';
-import type * as ConfigLoad from '../config/load';
+import { createLogger, formatLine, LEVELS, type Level, type Logger } from './logger';
+import * as fs from 'node:fs';
 import type * as Notify from './notify';
 import { Reloads } from './reloads';
 import { installSignals, programHandles, type StopSignal } from './signals';
@@ -362,17 +362,19 @@ export class Lifecycle implements ControlSurface {
 
   // A reload re-reads log_level from the config file the daemon was started
   // with (when the file sets it): the one taskdaemon option a reload changes.
+  // Only that key is read: the parser alone, not the validator and the option
+  // table, which would stay in the daemon's memory for good.
   private rereadLogLevel(): void {
     const file = this.o.options.configFile;
     if (!file) return;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const level = (require('../config/load') as typeof ConfigLoad).loadConfigFile(file).options.logLevel;
-      if (level && level !== this.log.level) {
-        this.log.level = 'info';
-        this.log.info('log-level', `${level} (from ${file})`);
-        this.log.level = level as Level;
-      }
+      const value = ((require('smol-toml') as { parse(text: string): unknown }).parse(fs.readFileSync(file, 'utf8')) as { log_level?: unknown }).log_level;
+      if (value === undefined) return;
+      if (!(LEVELS as readonly unknown[]).includes(value)) throw new Error(`log_level ${JSON.stringify(value)} is not one of ${LEVELS.join(', ')}`);
+      if (value === this.log.level) return;
+      this.log.level = value as Level;
+      this.log.notice('log-level', `${String(value)} (from ${file})`);
     } catch (err) {
       this.log.warn('log-level', `cannot re-read ${file}: ${errorMessage(err)}; keeping ${this.log.level}`);
     }

@@ -16,6 +16,8 @@ export interface Logger {
   info(event: string, detail?: string): void;
   warn(event: string, detail?: string): void;
   error(event: string, detail?: string): void;
+  /** An info line written whatever the level: a change of the level itself. */
+  notice(event: string, detail?: string): void;
 }
 
 export function formatLine(format: LogFormat, level: Level, event: string, detail: string | undefined, now = new Date()): string {
@@ -32,6 +34,7 @@ export function createLogger(format: LogFormat = 'text', fd = 2, level: Level = 
     info: (e, d) => line('info', e, d),
     warn: (e, d) => line('warn', e, d),
     error: (e, d) => line('error', e, d),
+    notice: (e, d) => writeLog(fd, formatLine(format, 'info', e, d)),
   };
   const line = (at: Level, event: string, detail?: string): void => {
     if (LEVELS.indexOf(at) < LEVELS.indexOf(logger.level)) return;
