@@ -7,6 +7,7 @@
 // values and on ';'), so this follows systemd's src/basic/env-file.c.
 // See: man 5 systemd.exec (EnvironmentFile=)
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { TaskdaemonError } from './errors';
 
@@ -69,6 +70,11 @@ export function parseEnvFile(text: string): { [key: string]: string } {
     if (NAME.test(key)) out[key] = value;
   }
   return out;
+}
+
+/** An env file given as `FILE` or `-FILE`, made absolute against `base`; the '-' (may be missing) stays in front. */
+export function resolveEnvFileSpec(spec: string, base = process.cwd()): string {
+  return spec.startsWith('-') ? '-' + path.resolve(base, spec.slice(1)) : path.resolve(base, spec);
 }
 
 /**

@@ -38,8 +38,8 @@ export interface OptionSpec {
   schema?: SchemaNode;
   /** What a wrong value should have been, in words, for config errors. */
   expected?: string;
-  /** Paths in the config file are relative to it. */
-  relative?: 'path' | 'paths';
+  /** Paths in the config file are relative to it ('envFiles': a path or paths, each may be written -FILE). */
+  relative?: 'path' | 'envFiles';
   repeatable?: boolean;
   choices?: readonly string[];
   /** The TOML value `config show` prints (undefined: leave the key out). */
@@ -216,7 +216,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     toml: 'env_file',
     schema: { oneOf: [PATH, { type: 'array', items: PATH }] },
     expected: 'a path, or an array of paths',
-    relative: 'paths',
+    relative: 'envFiles',
     repeatable: true,
     show: (o) => (o.envFiles.length ? o.envFiles : undefined),
     render: (o) => o.envFiles.flatMap((f) => ['--env-file', f]),

@@ -10,7 +10,7 @@ import { checkParentDir, defaultLogFile, defaultPidfile, defaultStateFile, nameF
 import { LEVELS, type Level, type LogFormat } from './runtime/logger';
 import { resolveCredentials, type Credentials } from './users';
 import { parseDuration } from './duration';
-import { readEnvFile } from './env-file';
+import { readEnvFile, resolveEnvFileSpec } from './env-file';
 import { resolveSupervision, type Supervision, type SupervisionInput } from './supervisor/options';
 import { entryKind, type EntryKind } from './program-kind';
 import { parseReady, type ReadySpec } from './ready-spec';
@@ -269,7 +269,7 @@ export function resolveOptions(o: DaemonOptions, purpose: ResolveFor = {}): Reso
   const ready = parseReady(o.ready, kind);
   const cwd = resolveDir(o.chdir ?? '/');
   const credentials = resolveCredentials(o.user, o.group, { needRoot: !purpose.service });
-  const envFiles = listOf(o.envFile).map((f) => (f.startsWith('-') ? '-' + path.resolve(f.slice(1)) : path.resolve(f)));
+  const envFiles = listOf(o.envFile).map((f) => resolveEnvFileSpec(f));
   for (const f of envFiles) readEnvFile(f); // a missing or unreadable file fails now, with exit 6
   const stdout = path.resolve(o.stdout ?? defaultLogFile(name));
   const stderr = path.resolve(o.stderr ?? stdout);

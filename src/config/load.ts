@@ -8,6 +8,7 @@ import { EXIT } from '../exit-codes';
 import { TaskdaemonError } from '../errors';
 import type { ConfigOptions } from '../options';
 import { tomlOptions } from '../option-table';
+import { resolveEnvFileSpec } from '../env-file';
 
 export type { ConfigOptions, ControlOptions } from '../options';
 
@@ -89,16 +90,16 @@ function configError(lines: string[]): TaskdaemonError {
 }
 
 // File keys (snake_case, tables) -> option names, from the option table.
-// Paths are relative to `base`; an env file's "-" (may be missing) stays in front.
+// Paths are relative to `base`; env files keep their "-" (may be missing) in front.
 function toOptions(c: { [key: string]: unknown }, base: string): ConfigOptions {
-  const abs = (p: string): string => (p.startsWith('-') ? '-' + path.resolve(base, p.slice(1)) : path.resolve(base, p));
+  const envFile = (p: string): string => resolveEnvFileSpec(p, base);
   const o: { [key: string]: unknown } = {};
   for (const spec of tomlOptions()) {
     const [table, key] = spec.toml.includes('.') ? spec.toml.split('.') : [null, spec.toml];
     const v = table ? (c[table] as { [k: string]: unknown } | undefined)?.[key!] : c[key!];
     if (v === undefined) continue;
-    if (spec.relative === 'paths' && Array.isArray(v)) o[spec.key] = (v as string[]).map(abs);
-    else if (spec.relative && typeof v === 'string') o[spec.key] = spec.key === 'envFile' ? abs(v) : path.resolve(base, v);
+    if (spec.relative === 'envFiles') o[spec.key] = Array.isArray(v) ? (v as string[]).map(envFile) : envFile(v as string);
+    else if (spec.relative === 'path' && typeof v === 'string') o[spec.key] = path.resolve(base, v);
     else o[spec.key] = v;
   }
   return o as ConfigOptions;
