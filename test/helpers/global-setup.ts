@@ -60,15 +60,8 @@ function readableInstall(): { install: { root: string; bin: string; fixtures: st
 }
 
 export default function setup(): () => void {
-  const run = (args: string[]): void => {
-    execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
-  };
-  run([path.join(ROOT, 'scripts', 'compile-steps.js')]); // before tsc: src imports its generated/steps
-  run([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
-  run([path.join(ROOT, 'scripts', 'compile-schema.js')]);
-  run([path.join(ROOT, 'scripts', 'bundle.js')]); // the same dist/ as `npm run compile`
-  run([path.join(ROOT, 'scripts', 'code-cache.js')]);
-  run([path.join(ROOT, 'scripts', 'man.js')]);
+  // The same steps as `npm run compile` (scripts/compile.js), but the tracked schema file is left alone.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'compile.js')], { cwd: ROOT, stdio: 'inherit' });
   const { install, made } = readableInstall();
   // Test workers are forked after this and inherit it.
   process.env.TD_TEST_READABLE = JSON.stringify(install);
