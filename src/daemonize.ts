@@ -21,6 +21,7 @@ import { timeoutSchedule } from './retry';
 import { formatDuration } from './duration';
 import { terminate } from './terminate';
 import { describeEnd, endOfStatus } from './process-end';
+import { statFields } from './proc-state';
 import type * as Bind from './supervisor/bind';
 import { refuseSupervision } from './supervisor/options';
 import { execPlan, type ExecPlan } from './program-kind';
@@ -102,13 +103,8 @@ function daemonUser(o: ResolvedOptions): string | undefined {
 function howItEnded(o: Outcome, pid: number): string {
   const code = o.records.find((r) => r.has('EXIT'))?.get('EXIT');
   if (code !== undefined) return `exited with code ${code}`;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' && fields[49] !== undefined) return describeEnd(endOfStatus(Number(fields[49])));
-  } catch {
-    /* reaped already */
-  }
+  const fields = statFields(pid); // null: reaped already
+  if (fields?.[0] === 'Z' && fields[49] !== undefined) return describeEnd(endOfStatus(Number(fields[49])));
   return 'ended without a word (killed by a signal before its runtime started, or reaped before we could look)';
 }
 

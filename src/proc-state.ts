@@ -4,13 +4,18 @@
 // socket, so callers check this before waiting for an answer that never comes.
 import * as fs from 'node:fs';
 
-export function processState(pid: number): string | null {
+/** The fields of /proc/PID/stat after the parenthesised comm (which may hold spaces): [0] is the state (field 3); null when gone. */
+export function statFields(pid: number): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.charAt(stat.lastIndexOf(')') + 2) || null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+export function processState(pid: number): string | null {
+  return statFields(pid)?.[0] || null;
 }
 
 /** True when the process is stopped (SIGSTOP, SIGTSTP, or a tracer): it runs no code until SIGCONT. */

@@ -3,6 +3,7 @@
 // a program without taskdaemon's runtime included.
 // See: man 5 proc (/proc/PID/stat fields 14, 15, 22; /proc/PID/status VmRSS, Uid; /proc/uptime)
 import * as fs from 'node:fs';
+import { statFields } from './proc-state';
 
 // /proc/PID/stat counts in clock ticks of USER_HZ, which the kernel fixes at
 // 100 for what it shows user space on every architecture Linux has today.
@@ -17,15 +18,6 @@ export interface ProcUsage {
   uid: number | null;
 }
 
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the parenthesised comm (which may hold spaces): state is field 3, index 0 here.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
 
 function systemUptime(): number {
   return Number(fs.readFileSync('/proc/uptime', 'latin1').split(' ')[0]);

@@ -10,6 +10,7 @@ import { TaskdaemonError } from '../errors';
 import { holdsLock, probePidfile } from '../pidfile';
 import { isRoot } from '../paths';
 import { signalProcess } from '../terminate';
+import { notLockHolder } from '../control/client/stop-status';
 
 export interface ReopenRequest {
   pidfile: string;
@@ -89,9 +90,7 @@ export async function requestReopen(r: ReopenRequest): Promise<ReopenResult> {
   }
   const sent = signalProcess(pid, 'SIGUSR2', () => holdsLock(pid, p.dev, p.ino));
   if (sent === 'gone') return { state: 'not-running' };
-  if (sent === 'not-ours') {
-    throw new TaskdaemonError(`pid ${pid} named in ${r.pidfile} does not hold the pidfile; not signalled`, { code: 'ERR_NOT_LOCK_HOLDER' });
-  }
+  if (sent === 'not-ours') throw notLockHolder(r.pidfile, pid, p.dev, p.ino);
   const deadline = Date.now() + r.timeoutMs;
   for (;;) {
     const match = fdsMatch(pid, wanted);

@@ -14,8 +14,8 @@ import type { Replacement } from '../../supervisor/graceful';
 import { err, json, out } from '../output';
 import { resolveDaemon } from '../shared';
 import type { RestartFlags } from './restart';
+import { RPC } from '../../control/rpc-codes';
 
-const METHOD_NOT_FOUND = -32601;
 
 // The daemon a graceful restart is about: by its name, or by the entry and options that would start it.
 function target(entry: string | undefined, args: string[], f: RestartFlags, byName: boolean): { name: string; pidfile: string; entry: string | null } {
@@ -54,7 +54,7 @@ export async function gracefulRestart(entry: string | undefined, args: string[],
     result = await rpcCall<{ replaced: Replacement[] }>(sock, 'gracefulRestart', {}, timeoutMs);
   } catch (e) {
     if (e instanceof RpcCallError) {
-      const why = e.rpcCode === METHOD_NOT_FOUND ? 'its supervisor does not know --graceful (a different taskdaemon version)' : e.message;
+      const why = e.rpcCode === RPC.METHOD_NOT_FOUND ? 'its supervisor does not know --graceful (a different taskdaemon version)' : e.message;
       throw new TaskdaemonError(`restart --graceful of ${t.name} failed: ${why}`, { code: 'ERR_GRACEFUL_RESTART' });
     }
     throw e;

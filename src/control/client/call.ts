@@ -9,9 +9,9 @@ import { probePidfile } from '../../pidfile';
 import { isStopped } from '../../proc-state';
 import { METHOD_FAILED } from '../../runtime/builtin-methods';
 import { controlSocketPath, rpcCall, RpcCallError } from './rpc-client';
+import { RPC } from '../rpc-codes';
 
 // JSON-RPC 2.0's "method not found" (the server's RPC table; not imported: it loads node:net).
-const RPC_METHOD_NOT_FOUND = -32601;
 
 export async function callMethod(pidfile: string, name: string, method: string, params: object, timeoutMs: number): Promise<unknown> {
   const p = probePidfile(pidfile);
@@ -27,7 +27,7 @@ export async function callMethod(pidfile: string, name: string, method: string, 
     return await rpcCall(sock, method, params, timeoutMs);
   } catch (e) {
     if (!(e instanceof RpcCallError)) throw e;
-    if (e.rpcCode === RPC_METHOD_NOT_FOUND) throw new TaskdaemonError(`${name} has no method '${method}'`, { code: 'ERR_UNKNOWN_METHOD', cause: e });
+    if (e.rpcCode === RPC.METHOD_NOT_FOUND) throw new TaskdaemonError(`${name} has no method '${method}'`, { code: 'ERR_UNKNOWN_METHOD', cause: e });
     const code = e.rpcCode === METHOD_FAILED ? 'ERR_METHOD_FAILED' : 'ERR_CONTROL_ERROR';
     throw new TaskdaemonError(e.message, { code, cause: e });
   }

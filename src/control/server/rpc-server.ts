@@ -6,6 +6,7 @@
 // See: https://www.jsonrpc.org/specification
 import * as net from 'node:net';
 import type { Logger } from '../../runtime/logger';
+import { RPC } from '../rpc-codes';
 
 export type Method = (params: unknown) => unknown;
 
@@ -13,13 +14,7 @@ export const MAX_LINE = 64 * 1024;
 const IDLE_MS = 30_000;
 const MAX_CLIENTS = 256;
 
-export const RPC = {
-  PARSE_ERROR: -32700,
-  INVALID_REQUEST: -32600,
-  METHOD_NOT_FOUND: -32601,
-  INVALID_PARAMS: -32602,
-  INTERNAL_ERROR: -32603,
-} as const;
+export { RPC };
 
 export class RpcError extends Error {
   constructor(
