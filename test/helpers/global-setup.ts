@@ -46,7 +46,8 @@ function readableInstall(): { install: { root: string; bin: string; fixtures: st
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'td-pkg-'));
   made.push(copy);
   fs.chmodSync(copy, 0o755);
-  for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'prebuilds', 'test/fixtures', ...runtimeModules()]) {
+  // What the package ships and the tests run as nobody (examples/: the container test's CMD).
+  for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'prebuilds', 'examples', 'test/fixtures', ...runtimeModules()]) {
     if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
   }
   // npm run test:asan names another build of the addon (src/native.ts): the copy holds it too.

@@ -62,10 +62,11 @@ export function alive(pid: number): boolean {
   }
 }
 
-export async function waitFor(test: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+/** Polls `test` until it holds; `what` names it in the timeout error (a function: read at the timeout, e.g. output so far). */
+export async function waitFor(test: () => boolean, timeoutMs = 5_000, what: string | (() => string) = 'condition'): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!test()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -103,7 +103,7 @@ describe('examples/Dockerfile and examples/kubernetes.yaml', () => {
     app.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     app.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = once(app, 'exit');
-    await waitFor(() => / 1 app-ready /.test(output), 15_000, `the app to be ready:\n${output}`);
+    await waitFor(() => / 1 app-ready /.test(output), 15_000, () => `the app to be ready:\n${output}`);
     // PID 1 inside, as the host sees it: unshare's only child.
     const pid1 = Number(fs.readFileSync(`/proc/${app.pid}/task/${app.pid}/children`, 'utf8').trim());
     expect(fs.readFileSync(`/proc/${pid1}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
