@@ -19,7 +19,7 @@ import type { ResolvedOptions } from './options';
 import { releasePidfile } from './pidfile';
 import { ReadinessReader } from './ready-reader';
 import { waitForAddress } from './ready-address';
-import { openNotifySocket, drainNotify, type NotifySocket, type NotifyState } from './notify-socket';
+import { awaitNotifyReady, openNotifySocket, type NotifySocket } from './notify-socket';
 import { BOOT_ENV, type BootMarker } from './runtime/markers';
 import { createLogger, type Logger } from './runtime/logger';
 
@@ -130,13 +130,7 @@ async function appReady(o: ResolvedOptions, app: Spawned, ended: Promise<ChildEx
   }
   const ready = o.ready;
   if (ready.kind === 'notify') {
-    const said: NotifyState = { ready: false, status: null, errno: null };
-    while (!gone.value) {
-      const polled = await native().pollFds([app.notify!.fd], 250);
-      if (typeof polled !== 'number' && polled[0]) drainNotify(app.notify!.fd, said);
-      if (said.ready) return true;
-    }
-    return false;
+    return (await awaitNotifyReady(app.notify!.fd, () => !gone.value)).ready;
   }
   if (ready.kind === 'tcp' || ready.kind === 'unix') {
     const pause = (ms: number): Promise<boolean> => new Promise((resolve) => setTimeout(() => resolve(gone.value), ms));

@@ -72,6 +72,25 @@ export function drainNotify(fd: number, state: NotifyState): void {
   }
 }
 
+/**
+ * Reads what a program sends to `fd` until READY=1 or until `alive()` turns
+ * false, in bounded polls (an end is noticed within one); `onSaid` sees every
+ * update. Resolves with what was said, ready or not.
+ */
+export async function awaitNotifyReady(fd: number, alive: () => boolean, onSaid?: (s: NotifyState) => void): Promise<NotifyState> {
+  const said: NotifyState = { ready: false, status: null, errno: null };
+  while (alive()) {
+    const polled = await native().pollFds([fd], 250);
+    if (typeof polled === 'number') break; // poll itself failed: waiting longer cannot help
+    if (polled[0]) {
+      drainNotify(fd, said);
+      onSaid?.(said);
+    }
+    if (said.ready) break;
+  }
+  return said;
+}
+
 /** "STATUS: cannot bind; ERRNO=98 (EADDRINUSE: address already in use)", or '' when it said neither. */
 export function describeNotify(s: NotifyState): string {
   const parts: string[] = [];

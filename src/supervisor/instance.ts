@@ -18,7 +18,7 @@ import { RecordParser, type Record } from '../readiness';
 import { BOOT_ENV, type BootMarker } from '../runtime/markers';
 import { describeEnd, type End } from '../process-end';
 import { execPlan } from '../program-kind';
-import { describeNotify, drainNotify, openNotifySocket, type NotifySocket, type NotifyState } from '../notify-socket';
+import { awaitNotifyReady, describeNotify, openNotifySocket, type NotifySocket } from '../notify-socket';
 import { waitForAddress } from '../ready-address';
 import type { ReadySpec } from '../ready-spec';
 
@@ -179,16 +179,7 @@ export class Instance {
         const r = await waitForAddress(ready, { deadline: Infinity, pause: ended });
         if (r !== 'ready') return; // ended: ended() settled readiness with how
       } else if (ready.kind === 'notify') {
-        const said: NotifyState = { ready: false, status: null, errno: null };
-        const sock = this.notify!;
-        while (this.alive) {
-          // Bounded polls: an instance that ends is noticed within one of them.
-          const polled = await native().pollFds([sock.fd], 250);
-          if (typeof polled === 'number' || !this.alive) break;
-          drainNotify(sock.fd, said);
-          this.notifyNote = describeNotify(said);
-          if (said.ready) break;
-        }
+        const said = await awaitNotifyReady(this.notify!.fd, () => this.alive, (now) => (this.notifyNote = describeNotify(now)));
         if (!said.ready) return;
       }
       if (this.alive && this.state === 'starting') {

@@ -88,6 +88,20 @@ describe.skipIf(!canUnshare)('run as PID 1 of a pid namespace', () => {
   });
 });
 
+describe('run of a program with --ready notify', () => {
+  it('init counts it ready at its READY=1 (not before), then passes SIGTERM on', async () => {
+    sb = sandbox();
+    const r = launch([process.execPath, BIN, 'run', PROGRAM, '--init', '--ready', 'notify', '--no-pidfile', '--no-state-file', '--name', sb.name, '--', sb.tag, '--notify-after=300']);
+    await waitFor(() => / app-ready /.test(r.output()), 10_000, () => `init to see READY=1:\n${r.output()}`);
+    // Ready only after the program said so (it logs program-ready just before sending READY=1).
+    expect(r.output().indexOf('program-ready')).toBeGreaterThan(-1);
+    expect(r.output().indexOf('program-ready')).toBeLessThan(r.output().indexOf(' app-ready '));
+    process.kill(r.child.pid!, 'SIGTERM');
+    expect(await r.exit).toBe(0);
+    expect(r.output()).toContain('program-term');
+  });
+});
+
 describe('run --init (a subreaper, not PID 1)', () => {
   it('reaps orphans too; the pidfile names init, and status, reload and stop work through it', async () => {
     sb = sandbox();
