@@ -29,6 +29,8 @@ export function leftovers(run: string): { pid: number; cmd: string }[] {
     try {
       if (/^[ZX]?$/.test(procState(pid) ?? '')) continue;
       const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      // vitest's own workers may still be on their way out when the teardown runs (slowly, under test:asan).
+      if (procStat(pid).ppid === process.pid && cmd.includes('/vitest/dist/workers/')) continue;
       const env = fs.readFileSync(`/proc/${e}/environ`, 'utf8');
       if (cmd.includes(`-run${run}`) || env.split('\0').includes(`TD_TEST_RUN=${run}`)) out.push({ pid, cmd });
     } catch {
