@@ -5,6 +5,7 @@ import base from './vitest.config.mts';
 export default defineConfig({
   test: {
     ...base.test,
+    projects: undefined,
     include: ['test/stress/**/*.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 60_000,
