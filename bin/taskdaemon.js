@@ -17,17 +17,25 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   return;
 }
 const Module = require('node:module');
+const fs = require('node:fs');
+const path = require('node:path');
 // dist/cli/main.js is one minified bundle: with --debug, stack traces map back to src/.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
-const main = '../dist/cli/main.js';
+// The command named (the first word, as src/cli/program.ts's commandsFor finds it)
+// has a bundle of its own without the other commands (scripts/bundle.js): less to
+// read and compile. A word that is not a plain command name (`../x`, a typo)
+// never becomes a path: it goes to the whole CLI, which reports it.
+const named = args.find((a) => !a.startsWith('-'));
+let main = '../dist/cli/main.js';
+if (named !== undefined && /^[a-z]+(-[a-z]+)*$/.test(named) && fs.existsSync(path.join(__dirname, `../dist/cli/main-${named}.js`))) {
+  main = `../dist/cli/main-${named}.js`;
+}
 if (Module.enableCompileCache) {
   // Node >= 22.1 caches compiled code between runs: every command starts faster.
   Module.enableCompileCache();
   require(main).main(process.argv);
 } else {
   // Older nodes: the code cache written at build time (scripts/code-cache.js), when there is one.
-  const fs = require('node:fs');
-  const path = require('node:path');
   const file = path.join(__dirname, main);
   let cachedData;
   try {

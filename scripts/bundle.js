@@ -71,6 +71,22 @@ const lazyChildProcess = {
   },
 };
 
+// One CLI bundle per command (dist/cli/main-NAME.js), which bin/taskdaemon.js
+// loads when the command line names NAME: the same main(), without the other
+// commands' modules, so a command reads and compiles less than half of
+// main.js (bench/RESULTS.md). The other commands stay reachable, from tsc's
+// files (dist/cli/commands/*.js), though commandsFor() never builds them there.
+function onlyCommand(name) {
+  return {
+    name: 'only-command',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/commands\/[\w-]+$/ }, (args) =>
+        args.importer === path.join(SRC, 'cli', 'program.ts') && args.path !== `./commands/${name}` ? { path: `${args.path}.js`, external: true } : undefined,
+      );
+    },
+  };
+}
+
 async function bundle(entry, outfile, extra = {}) {
   await esbuild.build({
     entryPoints: [path.join(SRC, entry)],
@@ -81,17 +97,22 @@ async function bundle(entry, outfile, extra = {}) {
     target: 'node20',
     // smol-toml and fastest-levenshtein serve only a config file or a typo: read from node_modules when used.
     external: ['node-gyp-build', '*.node', 'smol-toml', 'fastest-levenshtein'],
-    plugins: [sourcesAsCompiled(outfile), lazyChildProcess],
     logLevel: 'warning',
     legalComments: 'none',
     ...extra,
+    plugins: [sourcesAsCompiled(outfile), lazyChildProcess, ...(extra.plugins ?? [])],
   });
 }
 
+// The CLI's bytes are read and parsed by every command: whitespace and comments out
+// (names stay); its stack traces (--debug) map back to the sources through main.js.map.
+const CLI = { minifyWhitespace: true, minifySyntax: true, sourcemap: 'linked', sourcesContent: false };
+// tsc has just written the option table: its list of commands is the one commander knows.
+const { COMMANDS } = require(path.join(DIST, 'option-table.js'));
+
 Promise.all([
-  // The CLI's bytes are read and parsed by every command: whitespace and comments out
-  // (names stay); its stack traces (--debug) map back to the sources through main.js.map.
-  bundle('cli/main.ts', path.join(DIST, 'cli', 'main.js'), { minifyWhitespace: true, minifySyntax: true, sourcemap: 'linked', sourcesContent: false }),
+  bundle('cli/main.ts', path.join(DIST, 'cli', 'main.js'), CLI),
+  ...COMMANDS.map((name) => bundle('cli/main.ts', path.join(DIST, 'cli', `main-${name}.js`), { ...CLI, plugins: [onlyCommand(name)] })),
   // A daemon's own stack traces land in its log as they are: left readable.
   bundle('runtime/boot.ts', path.join(DIST, 'runtime', 'boot.js')),
   // A supervised daemon's supervisor (DESIGN.md §8): what it loads stays in its memory for good.

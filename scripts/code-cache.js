@@ -1,34 +1,56 @@
 #!/usr/bin/env node
 'use strict';
-// V8's code cache for the CLI bundle, for Node < 22.1 (22.1+ keeps its own
-// compile cache, enabled in bin/taskdaemon.js). Compiling dist/cli/main.js is
-// the largest part of what a command costs over `node -e 0` on Node 20
-// (bench/RESULTS.md); with the cache V8 deserializes instead of compiling.
-// Written at build time, next to the bundle and as trusted as it, named for the
-// node that made it (version and architecture: V8 checks its version but not
-// the CPU, and an x64 cache loaded by an arm64 node crashes it); any other node
-// compiles the bundle as usual. See: https://v8.dev/blog/code-caching-for-devs
-// Node >= 22.1 keeps its own compile cache (bin/taskdaemon.js never reads this one there).
+// V8's code cache for the CLI bundles (dist/cli/main.js and one per command,
+// main-NAME.js), for Node < 22.1 (22.1+ keeps its own compile cache, enabled
+// in bin/taskdaemon.js). Compiling a bundle is the largest part of what a
+// command costs over `node -e 0` on Node 20 (bench/RESULTS.md); with the cache
+// V8 deserializes instead of compiling.
+// Written at build time, next to each bundle and as trusted as it, named for
+// the node that made it (version and architecture: V8 checks its version but
+// not the CPU, and an x64 cache loaded by an arm64 node crashes it); any other
+// node compiles the bundle as usual. See: https://v8.dev/blog/code-caching-for-devs
 if (require('node:module').enableCompileCache) process.exit(0);
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
+const { execFileSync } = require('node:child_process');
 const { createRequire, wrap } = require('node:module');
 
-const file = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+const CLI = path.join(__dirname, '..', 'dist', 'cli');
+
+// A harmless run of the bundle's own command (a pidfile or directory in an
+// empty temporary directory: reads nothing, writes nothing), so the functions
+// a command runs (commander's parsing, option resolution, the lock probe) are
+// compiled and cached too: about 3 ms less for `status`/`stop` on Node 20,
+// paired runs. Commands that would act (start, run, ...) cache their load only.
+const WARM_UP = {
+  'main.js': (dir) => ['status', '--pidfile', path.join(dir, 'none.pid')],
+  'main-status.js': (dir) => ['status', '--pidfile', path.join(dir, 'none.pid')],
+  'main-stop.js': (dir) => ['stop', '--pidfile', path.join(dir, 'none.pid')],
+  'main-reload.js': (dir) => ['reload', '--pidfile', path.join(dir, 'none.pid')],
+  'main-health.js': (dir) => ['health', '--pidfile', path.join(dir, 'none.pid')],
+  'main-reopen-logs.js': (dir) => ['reopen-logs', '--pidfile', path.join(dir, 'none.pid')],
+  'main-call.js': (dir) => ['call', '--pidfile', path.join(dir, 'none.pid'), 'ping'],
+  'main-list.js': (dir) => ['list', '--dir', dir],
+};
+
+const only = process.argv[2];
+if (only === undefined) {
+  // Each bundle in a process of its own: its cache must hold what that command compiles, nothing more.
+  for (const name of fs.readdirSync(CLI).filter((f) => /^main(-[a-z-]+)?\.js$/.test(f))) {
+    execFileSync(process.execPath, [__filename, name], { stdio: 'inherit' });
+  }
+  process.exit(0);
+}
+
+const file = path.join(CLI, only);
 const script = new vm.Script(wrap(fs.readFileSync(file, 'utf8')), { filename: file });
 // Running the module body compiles what every command runs at load, so the cache holds it too.
 const m = { exports: {} };
 script.runInThisContext().call(m.exports, m.exports, createRequire(file), m, file, path.dirname(file));
 
-// Then one harmless command (status of a pidfile in an empty directory: reads
-// nothing, writes nothing), so the functions a command runs (commander's
-// parsing, option resolution, the lock probe) are compiled and cached too:
-// about 3 ms less for `status`/`stop` on Node 20, paired runs. Its output is
-// muted, and its process.exit() is where the cache is written.
 const out = `${file}.${process.version}-${process.arch}.cache`;
 const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'td-code-cache-'));
-const exit = process.exit;
 let written = false;
 const write = () => {
   if (written) return;
@@ -36,6 +58,13 @@ const write = () => {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.writeFileSync(out, script.createCachedData());
 };
+const warmUp = WARM_UP[only];
+if (!warmUp) {
+  write();
+  process.exit(0);
+}
+// Its output is muted, and its process.exit() is where the cache is written.
+const exit = process.exit;
 const writeSync = fs.writeSync;
 // The CLI writes with fs.writeSync(1|2, ...) (src/cli/output.ts): those are muted, nothing else.
 fs.writeSync = (fd, ...rest) => (fd === 1 || fd === 2 ? Buffer.byteLength(rest[0]) : writeSync(fd, ...rest));
@@ -44,4 +73,4 @@ process.exit = () => {
   exit(0);
 };
 process.on('beforeExit', write);
-m.exports.main([process.execPath, 'taskdaemon', 'status', '--pidfile', path.join(dir, 'none.pid')]);
+m.exports.main([process.execPath, 'taskdaemon', ...warmUp(dir)]);

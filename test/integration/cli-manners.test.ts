@@ -26,6 +26,17 @@ describe('CLI manners', () => {
     });
   }
 
+  it('each command has a bundle of its own; a command word that is not a plain name never becomes a path', async () => {
+    const { COMMANDS } = (await import('../../src/option-table')) as typeof import('../../src/option-table');
+    for (const cmd of COMMANDS) expect(fs.existsSync(path.join(ROOT, 'dist', 'cli', `main-${cmd}.js`)), cmd).toBe(true);
+    // bin/taskdaemon.js picks dist/cli/main-WORD.js only for WORD made of [a-z-]: these reach the whole CLI, which refuses them.
+    for (const word of ['status/../../cli/main', '../cli/main-status', 'Status', 'status.js']) {
+      const r = await td([word, 'x']);
+      expect(r.code, word).toBe(2);
+      expect(r.stderr, word).toContain(`unknown command '${word}'`);
+    }
+  });
+
   it('--version and -V print the package version, as the CLI does for any other form', async () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     for (const argv of [['--version'], ['-V'], ['status', '--version']]) {
