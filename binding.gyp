@@ -17,7 +17,8 @@
         "native/limits.cc",
         "native/control.cc",
         "native/child.cc",
-        "native/poll.cc"
+        "native/poll.cc",
+        "native/control-call.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

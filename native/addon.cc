@@ -13,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   taskdaemon::InitControl(env, exports);
   taskdaemon::InitChild(env, exports);
   taskdaemon::InitPoll(env, exports);
+  taskdaemon::InitControlCall(env, exports);
   return exports;
 }
 

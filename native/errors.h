@@ -27,5 +27,6 @@ void InitLimits(Napi::Env env, Napi::Object exports);
 void InitControl(Napi::Env env, Napi::Object exports);
 void InitChild(Napi::Env env, Napi::Object exports);
 void InitPoll(Napi::Env env, Napi::Object exports);
+void InitControlCall(Napi::Env env, Napi::Object exports);
 
 }  // namespace taskdaemon

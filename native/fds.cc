@@ -1,8 +1,9 @@
 // File descriptor plumbing Node does not offer: pipe2(2) for the readiness
 // channel, toggling FD_CLOEXEC on inherited fds, dup2(2) for log reopening,
 // and a filled pipe to hand the daemon its boot options as an fd rather than
-// in its environment (which stays readable in /proc/PID/environ).
-// See: man 2 pipe2, man 2 fcntl, man 2 dup2, man 7 pipe (F_SETPIPE_SZ)
+// in its environment (which stays readable in /proc/PID/environ); and
+// isatty(3), which node offers only through node:tty (and net, streams with it).
+// See: man 2 pipe2, man 2 fcntl, man 2 dup2, man 7 pipe (F_SETPIPE_SZ), man 3 isatty
 #include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
@@ -76,7 +77,14 @@ static Napi::Value PipeWith(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fds[0]);
 }
 
+// isatty(fd) -> boolean
+static Napi::Value IsTty(const Napi::CallbackInfo& info) {
+  if (!ExpectArgs(info, 1)) return info.Env().Undefined();
+  return Napi::Boolean::New(info.Env(), isatty(info[0].As<Napi::Number>().Int32Value()) == 1);
+}
+
 void InitFds(Napi::Env env, Napi::Object exports) {
+  exports.Set("isatty", Napi::Function::New(env, IsTty, "isatty"));
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("setCloexec", Napi::Function::New(env, SetCloexec, "setCloexec"));
   exports.Set("dup2", Napi::Function::New(env, Dup2, "dup2"));

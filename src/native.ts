@@ -100,6 +100,10 @@ export interface NativeBinding {
   /** poll(2) for POLLIN on every fd: which are ready (all false: timed out), or -errno. -1 waits forever. */
   pollFds(fds: number[], timeoutMs: number): Promise<boolean[] | number>;
   setrlimit(resource: Rlimit['resource'], soft: number, hard: number): number;
+  /** isatty(3). */
+  isatty(fd: number): boolean;
+  /** One request line to a unix socket and its first reply line, within timeoutMs (a thread of its own). */
+  controlCall(path: string, request: string, timeoutMs: number, maxReply: number): Promise<{ reply: string } | { end: 'timeout' | 'closed' | 'too-long'; partial: boolean } | NativeFailure>;
   /** A listening unix socket at `path` with `mode` (default 0600), set before listen(2). */
   unixListen(path: string, backlog: number, mode?: number): number | NativeFailure;
   /** A listening TCP socket (SO_REUSEADDR; IPv6 only for family 6) on a numeric address. */

@@ -2,6 +2,7 @@
 // costs ~8 ms; DESIGN.md §7). Color only on a TTY and never with NO_COLOR.
 import * as fs from 'node:fs';
 import type * as Tty from 'node:tty';
+import { native } from '../native';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let readerGone = false;
@@ -46,9 +47,16 @@ export function err(text: string): void {
   writeAll(2, text.endsWith('\n') ? text : text + '\n');
 }
 
-// node:tty brings net and the stream classes with it (~3 ms): asked only when there is color to decide.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const isatty = (fd: number): boolean => (require('node:tty') as typeof Tty).isatty(fd);
+// node:tty brings net and the stream classes with it (~3 ms): the addon, which
+// a command has loaded anyway, answers instead; node:tty only where it cannot load.
+export function isatty(fd: number): boolean {
+  try {
+    return native().isatty(fd);
+  } catch {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node:tty') as typeof Tty).isatty(fd);
+  }
+}
 
 export function color(fd: 1 | 2, code: number, text: string): string {
   if (process.env.NO_COLOR !== undefined || !isatty(fd)) return text;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/option-table';
 import { ROOT, td } from '../helpers/cli';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -27,7 +28,6 @@ describe('CLI manners', () => {
   }
 
   it('each command has a bundle of its own; a command word that is not a plain name never becomes a path', async () => {
-    const { COMMANDS } = (await import('../../src/option-table')) as typeof import('../../src/option-table');
     for (const cmd of COMMANDS) expect(fs.existsSync(path.join(ROOT, 'dist', 'cli', `main-${cmd}.js`)), cmd).toBe(true);
     // bin/taskdaemon.js picks dist/cli/main-WORD.js only for WORD made of [a-z-]: these reach the whole CLI, which refuses them.
     for (const word of ['status/../../cli/main', '../cli/main-status', 'Status', 'status.js']) {

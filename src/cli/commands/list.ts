@@ -9,8 +9,7 @@ import { parseDuration } from '../../duration';
 import { native } from '../../native';
 import { defaultRunDir } from '../../paths';
 import * as fs from 'node:fs';
-import type * as Tty from 'node:tty';
-import { color, json, out } from '../output';
+import { color, isatty, json, out } from '../output';
 
 export interface ListFlags {
   dir?: string;
@@ -88,7 +87,7 @@ export async function listCommand(f: ListFlags): Promise<number> {
     return EXIT.OK;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  out(table(rows, (require('node:tty') as typeof Tty).isatty(1)));
+  out(table(rows, isatty(1)));
   for (const d of rows) if (d.note) out(`${d.name}: ${d.note}`);
   return EXIT.OK;
 }

@@ -1,11 +1,9 @@
 // A one-shot JSON-RPC 2.0 call over a daemon's control socket. Whatever comes
 // back (garbage, a truncated line, a flood) ends in a clear TaskdaemonError,
-// never an exception from a data handler. node:net is loaded on the first
-// call: `status` of a daemon that is not running never needs it.
-import * as fs from 'node:fs';
-import type * as Net from 'node:net';
-import * as path from 'node:path';
-import { TaskdaemonError } from '../../errors';
+// never an exception from a data handler. The socket work is native
+// (native/control-call.cc): no node:net for a command to load.
+import { isFailure, systemError, TaskdaemonError } from '../../errors';
+import { native } from '../../native';
 
 export { controlSocketPath } from '../../paths';
 
@@ -44,61 +42,21 @@ function parseReply<T>(line: string): { result: T } | { error: { code: number; m
   return { result: m.result as T };
 }
 
-// sun_path holds 107 bytes; a longer path is reached through an fd on its
-// directory, as the daemon's side binds it (native/control.cc).
-function connect(socketPath: string): Net.Socket {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const net = require('node:net') as typeof Net;
-  if (Buffer.byteLength(socketPath) < 108) return net.createConnection(socketPath);
-  const dirFd = fs.openSync(path.dirname(socketPath), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-  const sock = net.createConnection(`/proc/self/fd/${dirFd}/${path.basename(socketPath)}`);
-  let dirOpen = true;
-  const closeDir = (): void => {
-    if (dirOpen) fs.closeSync(dirFd);
-    dirOpen = false;
-  };
-  sock.once('connect', closeDir).once('close', closeDir);
-  return sock;
-}
-
 export function rpcCall<T = unknown>(socketPath: string, method: string, params: object = {}, timeoutMs = 10_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let sock: Net.Socket;
-    try {
-      sock = connect(socketPath);
-    } catch (err) {
-      return reject(err);
-    }
-    let buf = '';
-    let settled = false;
-    const done = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sock.destroy();
-      fn();
-    };
-    const timer = setTimeout(
-      () => done(() => reject(new TaskdaemonError(`no answer to '${method}' from ${socketPath} within ${timeoutMs} ms`, { code: 'ERR_CONTROL_TIMEOUT' }))),
-      timeoutMs,
-    );
-    sock.setEncoding('utf8');
-    sock.on('connect', () => sock.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) + '\n'));
-    sock.on('data', (chunk: string) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl === -1) {
-        if (buf.length > MAX_REPLY) done(() => reject(badReply(socketPath, method, `more than ${MAX_REPLY} bytes without a line end`)));
-        return;
+  const request = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) + '\n';
+  // native/control-call.cc: the exchange in a thread of its own (node:net would cost every command its load).
+  return native()
+    .controlCall(socketPath, request, timeoutMs, MAX_REPLY)
+    .then((got) => {
+      if (isFailure(got)) throw systemError(got.errno, got.syscall, socketPath);
+      if ('end' in got) {
+        if (got.end === 'timeout') throw new TaskdaemonError(`no answer to '${method}' from ${socketPath} within ${timeoutMs} ms`, { code: 'ERR_CONTROL_TIMEOUT' });
+        if (got.end === 'too-long') throw badReply(socketPath, method, `more than ${MAX_REPLY} bytes without a line end`);
+        throw new TaskdaemonError(`${socketPath} closed ${got.partial ? 'in the middle of its answer to' : 'before answering'} '${method}'`, { code: 'ERR_CONTROL_CLOSED' });
       }
-      const r = parseReply<T>(buf.slice(0, nl));
-      if ('bad' in r) done(() => reject(badReply(socketPath, method, r.bad)));
-      else if ('error' in r) done(() => reject(new RpcCallError(r.error.code, r.error.message)));
-      else done(() => resolve(r.result));
+      const r = parseReply<T>(got.reply);
+      if ('bad' in r) throw badReply(socketPath, method, r.bad);
+      if ('error' in r) throw new RpcCallError(r.error.code, r.error.message);
+      return r.result;
     });
-    sock.on('error', (err) => done(() => reject(err)));
-    sock.on('end', () =>
-      done(() => reject(new TaskdaemonError(`${socketPath} closed ${buf ? 'in the middle of its answer to' : 'before answering'} '${method}'`, { code: 'ERR_CONTROL_CLOSED' }))),
-    );
-  });
 }

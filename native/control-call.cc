@@ -1,0 +1,225 @@
+// One exchange on a daemon's control socket, the client side of control.cc:
+// connect, send one request line, read one reply line, all within a deadline.
+// The CLI's status, reload, stop and call, `list` and DaemonManager make it.
+// It runs in a thread of its own with plain blocking calls (the event loop
+// stays free, and `list` asks every daemon at once, however many do not
+// answer), and hands the result back through a thread-safe function. Doing it
+// with node:net made every such command load net and streams first: about
+// 10 ms of a `status` (bench/RESULTS.md).
+// A path longer than sun_path is reached through /proc/self/fd/N/NAME, as
+// control.cc binds it.
+// See: man 7 unix, man 2 connect, man 2 send (MSG_NOSIGNAL), man 2 poll,
+// man 7 socket (SO_SNDTIMEO: how long connect waits on a full backlog)
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <thread>
+#include "errors.h"
+
+namespace taskdaemon {
+
+namespace {
+
+int64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// How an exchange ended: a reply line, or why there is none.
+enum class End { kReply, kTimeout, kClosed, kTooLong, kFailed };
+
+struct Call {
+  std::string path, request;
+  int64_t deadline;
+  size_t max_reply;
+  Napi::Promise::Deferred deferred;
+  End end = End::kFailed;
+  std::string reply;  // the line (kReply), or what came before the end
+  const char* syscall = nullptr;
+  int err = 0;
+
+  Call(Napi::Env env, std::string p, std::string r, int timeout_ms, size_t max)
+      : path(std::move(p)), request(std::move(r)), deadline(NowMs() + timeout_ms), max_reply(max), deferred(Napi::Promise::Deferred::New(env)) {}
+
+  int LeftMs() const {
+    int64_t left = deadline - NowMs();
+    return left > 0 ? static_cast<int>(left) : 0;
+  }
+  void Fail(const char* step, int e) {
+    end = End::kFailed;
+    syscall = step;
+    err = e;
+  }
+};
+
+// connect(2) to `path` within the deadline; -1 with the call failed or timed out.
+int Connect(Call& c) {
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  std::string target = c.path;
+  int dir_fd = -1;
+  if (target.empty()) {
+    c.Fail("connect", ENOENT);
+    return -1;
+  }
+  if (target.size() >= sizeof sa.sun_path) {
+    size_t slash = target.rfind('/');
+    if (slash == std::string::npos) {
+      c.Fail("connect", ENAMETOOLONG);
+      return -1;
+    }
+    std::string dir = slash == 0 ? "/" : target.substr(0, slash);
+    dir_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) {
+      c.Fail("open", errno);
+      return -1;
+    }
+    target = "/proc/self/fd/" + std::to_string(dir_fd) + target.substr(slash);
+    if (target.size() >= sizeof sa.sun_path) {
+      close(dir_fd);
+      c.Fail("connect", ENAMETOOLONG);
+      return -1;
+    }
+  }
+  memcpy(sa.sun_path, target.c_str(), target.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    int e = errno;
+    if (dir_fd >= 0) close(dir_fd);
+    c.Fail("socket", e);
+    return -1;
+  }
+  // A daemon too busy to accept fills its backlog; connect then waits at most this long.
+  int left = c.LeftMs();
+  struct timeval tv = {left / 1000, (left % 1000) * 1000};
+  if (left == 0) tv.tv_usec = 1000;  // 0 would mean "wait forever"
+  const char* step = nullptr;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) step = "setsockopt";
+  else {
+    int rc;
+    while ((rc = connect(fd, reinterpret_cast<const struct sockaddr*>(&sa), sizeof sa)) != 0 && errno == EINTR && c.LeftMs() > 0) {
+    }
+    if (rc != 0) step = "connect";
+  }
+  int e = errno;
+  if (dir_fd >= 0) close(dir_fd);
+  if (step) {
+    close(fd);
+    // The backlog stayed full until the deadline: the daemon did not answer in time.
+    if (strcmp(step, "connect") == 0 && (e == EAGAIN || e == EINTR)) c.end = End::kTimeout;
+    else c.Fail(step, e);
+    return -1;
+  }
+  return fd;
+}
+
+// Send the request, then read until the first newline, the end, the size limit or the deadline.
+void Exchange(Call& c) {
+  int fd = Connect(c);
+  if (fd < 0) return;
+  size_t sent = 0;
+  while (sent < c.request.size()) {
+    ssize_t n = send(fd, c.request.data() + sent, c.request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      if (errno == EAGAIN) c.end = End::kTimeout;  // SO_SNDTIMEO: the daemon reads nothing
+      else c.Fail("write", errno);
+      close(fd);
+      return;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  char buf[65536];
+  for (;;) {
+    struct pollfd p = {fd, POLLIN, 0};
+    int rc = poll(&p, 1, c.LeftMs());
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) {
+      c.Fail("poll", errno);
+      break;
+    }
+    if (rc == 0) {
+      c.end = End::kTimeout;
+      break;
+    }
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      c.Fail("read", errno);
+      break;
+    }
+    if (n == 0) {
+      c.end = End::kClosed;
+      break;
+    }
+    const char* nl = static_cast<const char*>(memchr(buf, '\n', static_cast<size_t>(n)));
+    c.reply.append(buf, nl ? static_cast<size_t>(nl - buf) : static_cast<size_t>(n));
+    if (nl) {
+      c.end = End::kReply;
+      break;
+    }
+    if (c.reply.size() > c.max_reply) {
+      c.end = End::kTooLong;
+      break;
+    }
+  }
+  close(fd);
+}
+
+// On the main thread: { reply } | { end: 'timeout'|'closed'|'too-long', partial } | { errno, syscall }.
+void Settle(Napi::Env env, Napi::Function, std::nullptr_t*, Call* c) {
+  if (env != nullptr) {
+    Napi::HandleScope scope(env);
+    if (c->end == End::kFailed) {
+      c->deferred.Resolve(Failure(env, c->syscall, c->err));
+    } else {
+      Napi::Object out = Napi::Object::New(env);
+      if (c->end == End::kReply) out.Set("reply", Napi::String::New(env, c->reply));
+      else {
+        out.Set("end", Napi::String::New(env, c->end == End::kTimeout ? "timeout" : c->end == End::kClosed ? "closed" : "too-long"));
+        out.Set("partial", Napi::Boolean::New(env, !c->reply.empty()));
+      }
+      c->deferred.Resolve(out);
+    }
+  }
+  delete c;
+}
+
+using Settler = Napi::TypedThreadSafeFunction<std::nullptr_t, Call, Settle>;
+
+}  // namespace
+
+// controlCall(path, requestLine, timeoutMs, maxReply) -> Promise<{ reply } | { end, partial } | { errno, syscall }>
+static Napi::Value ControlCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ExpectArgs(info, 4)) return env.Undefined();
+  int timeout_ms = info[2].As<Napi::Number>().Int32Value();
+  auto* c = new Call(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), timeout_ms < 0 ? 0 : timeout_ms,
+                     static_cast<size_t>(info[3].As<Napi::Number>().Int64Value()));
+  Napi::Promise promise = c->deferred.Promise();
+  // Holds the event loop open until the result is back, as a socket would.
+  Settler settle = Settler::New(env, "taskdaemon.controlCall", 0, 1);
+  std::thread([c, settle]() mutable {
+    Exchange(*c);
+    // napi_closing: the environment is going away (process.exit); the result has nobody to go to.
+    if (settle.BlockingCall(c) != napi_ok) delete c;
+    settle.Release();
+  }).detach();
+  return promise;
+}
+
+void InitControlCall(Napi::Env env, Napi::Object exports) {
+  exports.Set("controlCall", Napi::Function::New(env, ControlCall, "controlCall"));
+}
+
+}  // namespace taskdaemon
