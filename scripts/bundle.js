@@ -87,6 +87,24 @@ function onlyCommand(name) {
   };
 }
 
+// The library's lazy parts (index.ts and manager.ts require them inside
+// functions: DaemonManager's calls, startDaemon, daemonize...) stay tsc's files
+// when a daemon's bundle holds the library (runtime/own-api.ts): a program that
+// calls them loads them then, and every other daemon never reads them.
+function lazyLibraryFromTsc(outfile) {
+  const importers = new Set([path.join(SRC, 'index.ts'), path.join(SRC, 'manager.ts')]);
+  return {
+    name: 'lazy-library-from-tsc',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'require-call' || !importers.has(args.importer)) return undefined;
+        const compiled = path.join(DIST, path.relative(SRC, args.resolveDir), `${args.path}.js`);
+        return { path: `./${path.relative(path.dirname(outfile), compiled)}`, external: true };
+      });
+    },
+  };
+}
+
 async function bundle(entry, outfile, extra = {}) {
   await esbuild.build({
     entryPoints: [path.join(SRC, entry)],
@@ -114,7 +132,7 @@ Promise.all([
   bundle('cli/main.ts', path.join(DIST, 'cli', 'main.js'), CLI),
   ...COMMANDS.map((name) => bundle('cli/main.ts', path.join(DIST, 'cli', `main-${name}.js`), { ...CLI, plugins: [onlyCommand(name)] })),
   // A daemon's own stack traces land in its log as they are: left readable.
-  bundle('runtime/boot.ts', path.join(DIST, 'runtime', 'boot.js')),
+  bundle('runtime/boot.ts', path.join(DIST, 'runtime', 'boot.js'), { plugins: [lazyLibraryFromTsc(path.join(DIST, 'runtime', 'boot.js'))] }),
   // A supervised daemon's supervisor (DESIGN.md §8): what it loads stays in its memory for good.
   bundle('supervisor/main.ts', path.join(DIST, 'supervisor', 'main.js')),
 ]).catch((err) => {
