@@ -32,7 +32,11 @@ if (named !== undefined && /^[a-z]+(-[a-z]+)*$/.test(named) && fs.existsSync(pat
 }
 if (Module.enableCompileCache) {
   // Node >= 22.1 caches compiled code between runs: every command starts faster.
-  Module.enableCompileCache();
+  // In the package's own dist/, as trusted as the code it caches: not node's
+  // default under /tmp, where another user could have made the directory first
+  // and left code for root's next command. A user who cannot write here runs
+  // without the cache (enableCompileCache never throws).
+  Module.enableCompileCache(path.join(__dirname, '..', 'dist', '.compile-cache'));
   require(main).main(process.argv);
 } else {
   // Older nodes: the code cache written at build time (scripts/code-cache.js), when there is one.

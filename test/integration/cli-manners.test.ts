@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
+import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,6 +37,19 @@ describe('CLI manners', () => {
       expect(r.stderr, word).toContain(`unknown command '${word}'`);
     }
   });
+
+  // Node >= 22.1 only (module.enableCompileCache); CI runs the suite under Node 24 too.
+  it.runIf(typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function')(
+    "keeps node's compile cache in the package's dist/, never in the temporary directory another user could have prepared",
+    async () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'td-tmpdir-'));
+      dirs.push(tmp);
+      const r = await td(['status', '--pidfile', path.join(tmp, 'none.pid')], { env: { TMPDIR: tmp, NODE_COMPILE_CACHE: undefined } });
+      expect(r.code).toBe(3);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+      expect(fs.readdirSync(path.join(ROOT, 'dist', '.compile-cache')).length).toBeGreaterThan(0);
+    },
+  );
 
   it('--version and -V print the package version, as the CLI does for any other form', async () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
