@@ -1,17 +1,18 @@
 // One exchange on a daemon's control socket, the client side of control.cc:
 // connect, send one request line, read one reply line, all within a deadline.
 // The CLI's status, reload, stop and call, `list` and DaemonManager make it.
-// It runs in a thread of its own with plain blocking calls (the event loop
+// It runs in a thread of its own (pthread_create) with plain blocking calls (the event loop
 // stays free, and `list` asks every daemon at once, however many do not
 // answer), and hands the result back through a thread-safe function. Doing it
 // with node:net made every such command load net and streams first: about
 // 10 ms of a `status` (bench/RESULTS.md).
 // A path longer than sun_path is reached through /proc/self/fd/N/NAME, as
 // control.cc binds it.
-// See: man 7 unix, man 2 connect, man 2 send (MSG_NOSIGNAL), man 2 poll,
+// See: man 7 unix, man 3 pthread_create, man 2 connect, man 2 send (MSG_NOSIGNAL), man 2 poll,
 // man 7 socket (SO_SNDTIMEO: how long connect waits on a full backlog)
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -21,7 +22,6 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <thread>
 #include "errors.h"
 
 namespace taskdaemon {
@@ -37,11 +37,17 @@ int64_t NowMs() {
 // How an exchange ended: a reply line, or why there is none.
 enum class End { kReply, kTimeout, kClosed, kTooLong, kFailed };
 
+struct Call;
+void Settle(Napi::Env env, Napi::Function, std::nullptr_t*, Call* c);
+using Settler = Napi::TypedThreadSafeFunction<std::nullptr_t, Call, Settle>;
+
 struct Call {
   std::string path, request;
   int64_t deadline;
   size_t max_reply;
   Napi::Promise::Deferred deferred;
+  Settler settle;
+  pthread_t thread;
   End end = End::kFailed;
   std::string reply;  // the line (kReply), or what came before the end
   const char* syscall = nullptr;
@@ -195,7 +201,16 @@ void Settle(Napi::Env env, Napi::Function, std::nullptr_t*, Call* c) {
   delete c;
 }
 
-using Settler = Napi::TypedThreadSafeFunction<std::nullptr_t, Call, Settle>;
+// The call's own thread: the exchange, then its result to the main thread.
+void* Run(void* arg) {
+  auto* c = static_cast<Call*>(arg);
+  Exchange(*c);
+  Settler settle = c->settle;
+  // napi_closing: the environment is going away (process.exit); the result has nobody to go to.
+  if (settle.BlockingCall(c) != napi_ok) delete c;
+  settle.Release();
+  return nullptr;
+}
 
 }  // namespace
 
@@ -208,13 +223,18 @@ static Napi::Value ControlCall(const Napi::CallbackInfo& info) {
                      static_cast<size_t>(info[3].As<Napi::Number>().Int64Value()));
   Napi::Promise promise = c->deferred.Promise();
   // Holds the event loop open until the result is back, as a socket would.
-  Settler settle = Settler::New(env, "taskdaemon.controlCall", 0, 1);
-  std::thread([c, settle]() mutable {
-    Exchange(*c);
-    // napi_closing: the environment is going away (process.exit); the result has nobody to go to.
-    if (settle.BlockingCall(c) != napi_ok) delete c;
-    settle.Release();
-  }).detach();
+  c->settle = Settler::New(env, "taskdaemon.controlCall", 0, 1);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  int err = pthread_create(&c->thread, &attr, Run, c);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    // No thread (RLIMIT_NPROC, memory): said as the failure it is, never a crash.
+    c->settle.Release();
+    c->deferred.Resolve(Failure(env, "pthread_create", err));
+    delete c;
+  }
   return promise;
 }
 
