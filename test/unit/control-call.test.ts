@@ -135,6 +135,12 @@ describe('control socket client', () => {
     expect(await rpcCall(long, 'status')).toBe('far');
   });
 
+  it('a timeout past what a timer or poll(2) can hold still waits for the answer', async () => {
+    const s = await serve((c, line) => void line.then(() => setTimeout(() => c.end('{"jsonrpc":"2.0","id":1,"result":"late"}\n'), 50)));
+    expect(await rpcCall(s.path, 'status', {}, 2 ** 31 - 1 + 5_000)).toBe('late');
+    expect(await rpcCall(s.path, 'status', {}, Infinity)).toBe('late');
+  });
+
   it('daemons that do not answer time out with ERR_CONTROL_TIMEOUT, all of them waiting at once', async () => {
     const silent = await Promise.all(Array.from({ length: 8 }, () => serve(() => {})));
     let settled = 0;

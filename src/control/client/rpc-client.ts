@@ -45,8 +45,10 @@ function parseReply<T>(line: string): { result: T } | { error: { code: number; m
 export function rpcCall<T = unknown>(socketPath: string, method: string, params: object = {}, timeoutMs = 10_000): Promise<T> {
   const request = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) + '\n';
   // native/control-call.cc: the exchange in a thread of its own (node:net would cost every command its load).
+  // A deadline past what poll(2) takes (a --timeout near the limit, plus a margin) waits as long as it can.
+  const waitMs = Math.min(Math.max(Math.ceil(timeoutMs), 0), 2 ** 31 - 1);
   return native()
-    .controlCall(socketPath, request, timeoutMs, MAX_REPLY)
+    .controlCall(socketPath, request, Number.isNaN(waitMs) ? 0 : waitMs, MAX_REPLY)
     .then((got) => {
       if (isFailure(got)) throw systemError(got.errno, got.syscall, socketPath);
       if ('end' in got) {
