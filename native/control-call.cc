@@ -10,29 +10,22 @@
 // control.cc binds it.
 // See: man 7 unix, man 3 pthread_create, man 2 connect, man 2 send (MSG_NOSIGNAL), man 2 poll,
 // man 7 socket (SO_SNDTIMEO: how long connect waits on a full backlog)
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include "deadline.h"
 #include "errors.h"
+#include "unix-address.h"
 
 namespace taskdaemon {
 
 namespace {
-
-int64_t NowMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 // How an exchange ended: a reply line, or why there is none.
 enum class End { kReply, kTimeout, kClosed, kTooLong, kFailed };
@@ -54,12 +47,9 @@ struct Call {
   int err = 0;
 
   Call(Napi::Env env, std::string p, std::string r, int timeout_ms, size_t max)
-      : path(std::move(p)), request(std::move(r)), deadline(NowMs() + timeout_ms), max_reply(max), deferred(Napi::Promise::Deferred::New(env)) {}
+      : path(std::move(p)), request(std::move(r)), deadline(MonotonicMs() + timeout_ms), max_reply(max), deferred(Napi::Promise::Deferred::New(env)) {}
 
-  int LeftMs() const {
-    int64_t left = deadline - NowMs();
-    return left > 0 ? static_cast<int>(left) : 0;
-  }
+  int LeftMs() const { return MsLeft(deadline); }
   void Fail(const char* step, int e) {
     end = End::kFailed;
     syscall = step;
@@ -69,40 +59,14 @@ struct Call {
 
 // connect(2) to `path` within the deadline; -1 with the call failed or timed out.
 int Connect(Call& c) {
-  struct sockaddr_un sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sun_family = AF_UNIX;
-  std::string target = c.path;
-  int dir_fd = -1;
-  if (target.empty()) {
-    c.Fail("connect", ENOENT);
+  UnixAddress addr(c.path, "connect");
+  if (addr.step) {
+    c.Fail(addr.step, addr.err);
     return -1;
   }
-  if (target.size() >= sizeof sa.sun_path) {
-    size_t slash = target.rfind('/');
-    if (slash == std::string::npos) {
-      c.Fail("connect", ENAMETOOLONG);
-      return -1;
-    }
-    std::string dir = slash == 0 ? "/" : target.substr(0, slash);
-    dir_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) {
-      c.Fail("open", errno);
-      return -1;
-    }
-    target = "/proc/self/fd/" + std::to_string(dir_fd) + target.substr(slash);
-    if (target.size() >= sizeof sa.sun_path) {
-      close(dir_fd);
-      c.Fail("connect", ENAMETOOLONG);
-      return -1;
-    }
-  }
-  memcpy(sa.sun_path, target.c_str(), target.size() + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    int e = errno;
-    if (dir_fd >= 0) close(dir_fd);
-    c.Fail("socket", e);
+    c.Fail("socket", errno);
     return -1;
   }
   // A daemon too busy to accept fills its backlog; connect then waits at most this long.
@@ -113,12 +77,11 @@ int Connect(Call& c) {
   if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) step = "setsockopt";
   else {
     int rc;
-    while ((rc = connect(fd, reinterpret_cast<const struct sockaddr*>(&sa), sizeof sa)) != 0 && errno == EINTR && c.LeftMs() > 0) {
+    while ((rc = connect(fd, reinterpret_cast<const struct sockaddr*>(&addr.sa), sizeof addr.sa)) != 0 && errno == EINTR && c.LeftMs() > 0) {
     }
     if (rc != 0) step = "connect";
   }
   int e = errno;
-  if (dir_fd >= 0) close(dir_fd);
   if (step) {
     close(fd);
     // The backlog stayed full until the deadline: the daemon did not answer in time.
@@ -148,8 +111,7 @@ void Exchange(Call& c) {
   char buf[65536];
   for (;;) {
     struct pollfd p = {fd, POLLIN, 0};
-    int rc = poll(&p, 1, c.LeftMs());
-    if (rc < 0 && errno == EINTR) continue;
+    int rc = PollWithDeadline(&p, 1, c.LeftMs());
     if (rc < 0) {
       c.Fail("poll", errno);
       break;

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <string>
 #include "errors.h"
+#include "unix-address.h"
 
 namespace taskdaemon {
 
@@ -55,27 +56,9 @@ static Napi::Value UnixListen(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   int backlog = info[1].As<Napi::Number>().Int32Value();
   mode_t mode = info.Length() > 2 && info[2].IsNumber() ? static_cast<mode_t>(info[2].As<Napi::Number>().Uint32Value() & 07777) : 0600;
-  struct sockaddr_un sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sun_family = AF_UNIX;
-  if (path.empty()) return Failure(env, "bind", ENOENT);
-  int dir_fd = -1;
-  if (path.size() >= sizeof sa.sun_path) {
-    size_t slash = path.rfind('/');
-    if (slash == std::string::npos) return Failure(env, "bind", ENAMETOOLONG);
-    std::string dir = slash == 0 ? "/" : path.substr(0, slash);
-    dir_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return Failure(env, "open", errno);
-    path = "/proc/self/fd/" + std::to_string(dir_fd) + path.substr(slash);
-    if (path.size() >= sizeof sa.sun_path) {
-      close(dir_fd);
-      return Failure(env, "bind", ENAMETOOLONG);
-    }
-  }
-  memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-  Napi::Value result = Bind(env, sa, path, backlog, mode);
-  if (dir_fd >= 0) close(dir_fd);
-  return result;
+  UnixAddress addr(path, "bind");
+  if (addr.step) return Failure(env, addr.step, addr.err);
+  return Bind(env, addr.sa, addr.path, backlog, mode);
 }
 
 // tcpListen(family 4|6, address, port, backlog) -> fd (O_CLOEXEC) | { errno, syscall }

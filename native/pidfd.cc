@@ -1,13 +1,13 @@
 // Signalling and waiting through a pidfd, so a recycled pid can never be hit:
 // once the pidfd is open it refers to that one process, alive or dead.
-// See: man 2 pidfd_open, man 2 pidfd_send_signal, man 2 poll, man 2 clock_gettime
+// See: man 2 pidfd_open, man 2 pidfd_send_signal, man 2 poll
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstdint>
+#include "deadline.h"
 #include "errors.h"
 
 namespace taskdaemon {
@@ -29,13 +29,6 @@ static Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), rc < 0 ? -errno : 0);
 }
 
-// CLOCK_MONOTONIC in ms: deadlines must not move with the wall clock (man 2 clock_gettime).
-static int64_t NowMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 // A pidfd polls readable once its process has exited; the wait runs on the
 // libuv thread pool so the event loop stays free.
 class PidfdWaitWorker : public Napi::AsyncWorker {
@@ -46,19 +39,10 @@ class PidfdWaitWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  // A signal handled on this thread interrupts poll (EINTR, never restarted:
-  // man 7 signal): wait again for what is left until the deadline, not the
-  // whole timeout, or a steady trickle of signals would wait forever.
+  // Signals on this thread do not cut the wait short (deadline.h).
   void Execute() override {
     struct pollfd p = {fd_, POLLIN, 0};
-    const int64_t deadline = timeout_ms_ < 0 ? -1 : NowMs() + timeout_ms_;
-    int wait_ms = timeout_ms_;
-    int rc;
-    while ((rc = poll(&p, 1, wait_ms)) == -1 && errno == EINTR) {
-      if (deadline < 0) continue;
-      int64_t left = deadline - NowMs();
-      wait_ms = left > 0 ? static_cast<int>(left) : 0;
-    }
+    int rc = PollWithDeadline(&p, 1, timeout_ms_);
     result_ = rc > 0 ? 1 : (rc == 0 ? 0 : -errno);
   }
   void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), result_)); }

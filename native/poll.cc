@@ -2,23 +2,17 @@
 // process exited; a socket or pipe: data or end of file), on the libuv thread
 // pool so the event loop stays free. `start --ready notify|tcp|unix` waits on
 // a program's pidfd and its notify socket at once.
-// See: man 2 poll, man 2 pidfd_open, man 2 clock_gettime
+// See: man 2 poll, man 2 pidfd_open
 #include <poll.h>
-#include <time.h>
 #include <cerrno>
 #include <cstdint>
 #include <vector>
+#include "deadline.h"
 #include "errors.h"
 
 namespace taskdaemon {
 
 namespace {
-
-int64_t MonotonicMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 class PollWorker : public Napi::AsyncWorker {
  public:
@@ -29,16 +23,9 @@ class PollWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  // EINTR: wait again for what is left until the deadline, not the whole timeout.
+  // Signals on this thread do not cut the wait short (deadline.h).
   void Execute() override {
-    const int64_t deadline = timeout_ms_ < 0 ? -1 : MonotonicMs() + timeout_ms_;
-    int wait_ms = timeout_ms_;
-    int rc;
-    while ((rc = poll(fds_.data(), fds_.size(), wait_ms)) == -1 && errno == EINTR) {
-      if (deadline < 0) continue;
-      int64_t left = deadline - MonotonicMs();
-      wait_ms = left > 0 ? static_cast<int>(left) : 0;
-    }
+    int rc = PollWithDeadline(fds_.data(), fds_.size(), timeout_ms_);
     err_ = rc < 0 ? errno : 0;
   }
   void OnOK() override {

@@ -71,39 +71,37 @@ const lazyChildProcess = {
   },
 };
 
-// One CLI bundle per command (dist/cli/main-NAME.js), which bin/taskdaemon.js
-// loads when the command line names NAME: the same main(), without the other
-// commands' modules, so a command reads and compiles less than half of
-// main.js (bench/RESULTS.md). The other commands stay reachable, from tsc's
-// files (dist/cli/commands/*.js), though commandsFor() never builds them there.
-function onlyCommand(name) {
+// Some relative require()s of a bundle stay tsc's files (dist/**/*.js), loaded
+// only when called: `leave(args)` picks them, by the importing source and the
+// path it asks for. The bundle then requires that file relative to itself.
+function leaveToTsc(outfile, leave) {
   return {
-    name: 'only-command',
-    setup(build) {
-      build.onResolve({ filter: /^\.\/commands\/[\w-]+$/ }, (args) =>
-        args.importer === path.join(SRC, 'cli', 'program.ts') && args.path !== `./commands/${name}` ? { path: `${args.path}.js`, external: true } : undefined,
-      );
-    },
-  };
-}
-
-// The library's lazy parts (index.ts and manager.ts require them inside
-// functions: DaemonManager's calls, startDaemon, daemonize...) stay tsc's files
-// when a daemon's bundle holds the library (runtime/own-api.ts): a program that
-// calls them loads them then, and every other daemon never reads them.
-function lazyLibraryFromTsc(outfile) {
-  const importers = new Set([path.join(SRC, 'index.ts'), path.join(SRC, 'manager.ts')]);
-  return {
-    name: 'lazy-library-from-tsc',
+    name: 'leave-to-tsc',
     setup(build) {
       build.onResolve({ filter: /^\./ }, (args) => {
-        if (args.kind !== 'require-call' || !importers.has(args.importer)) return undefined;
+        if (args.kind !== 'require-call' || !leave(args)) return undefined;
         const compiled = path.join(DIST, path.relative(SRC, args.resolveDir), `${args.path}.js`);
         return { path: `./${path.relative(path.dirname(outfile), compiled)}`, external: true };
       });
     },
   };
 }
+
+// One CLI bundle per command (dist/cli/main-NAME.js), which bin/taskdaemon.js
+// loads when the command line names NAME: the same main(), without the other
+// commands' modules, so a command reads and compiles less than half of
+// main.js (bench/RESULTS.md). The other commands stay reachable, from tsc's
+// files (dist/cli/commands/*.js), though commandsFor() never builds them there.
+const PROGRAM = path.join(SRC, 'cli', 'program.ts');
+const onlyCommand = (outfile, name) =>
+  leaveToTsc(outfile, (args) => args.importer === PROGRAM && args.path.startsWith('./commands/') && args.path !== `./commands/${name}`);
+
+// The library's lazy parts (index.ts and manager.ts require them inside
+// functions: DaemonManager's calls, startDaemon, daemonize...) stay tsc's files
+// when a daemon's bundle holds the library (runtime/own-api.ts): a program that
+// calls them loads them then, and every other daemon never reads them.
+const LIBRARY = new Set([path.join(SRC, 'index.ts'), path.join(SRC, 'manager.ts')]);
+const lazyLibraryFromTsc = (outfile) => leaveToTsc(outfile, (args) => LIBRARY.has(args.importer));
 
 async function bundle(entry, outfile, extra = {}) {
   await esbuild.build({
@@ -130,7 +128,10 @@ const { COMMANDS } = require(path.join(DIST, 'option-table.js'));
 
 Promise.all([
   bundle('cli/main.ts', path.join(DIST, 'cli', 'main.js'), CLI),
-  ...COMMANDS.map((name) => bundle('cli/main.ts', path.join(DIST, 'cli', `main-${name}.js`), { ...CLI, plugins: [onlyCommand(name)] })),
+  ...COMMANDS.map((name) => {
+    const outfile = path.join(DIST, 'cli', `main-${name}.js`);
+    return bundle('cli/main.ts', outfile, { ...CLI, plugins: [onlyCommand(outfile, name)] });
+  }),
   // A daemon's own stack traces land in its log as they are: left readable.
   bundle('runtime/boot.ts', path.join(DIST, 'runtime', 'boot.js'), { plugins: [lazyLibraryFromTsc(path.join(DIST, 'runtime', 'boot.js'))] }),
   // A supervised daemon's supervisor (DESIGN.md §8): what it loads stays in its memory for good.

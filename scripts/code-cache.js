@@ -23,15 +23,15 @@ const CLI = path.join(__dirname, '..', 'dist', 'cli');
 // a command runs (commander's parsing, option resolution, the lock probe) are
 // compiled and cached too: about 3 ms less for `status`/`stop` on Node 20,
 // paired runs. Commands that would act (start, run, ...) cache their load only.
+const pidfileIn = (dir) => ['--pidfile', path.join(dir, 'none.pid')];
 const WARM_UP = {
-  'main.js': (dir) => ['status', '--pidfile', path.join(dir, 'none.pid')],
-  'main-status.js': (dir) => ['status', '--pidfile', path.join(dir, 'none.pid')],
-  'main-stop.js': (dir) => ['stop', '--pidfile', path.join(dir, 'none.pid')],
-  'main-reload.js': (dir) => ['reload', '--pidfile', path.join(dir, 'none.pid')],
-  'main-health.js': (dir) => ['health', '--pidfile', path.join(dir, 'none.pid')],
-  'main-reopen-logs.js': (dir) => ['reopen-logs', '--pidfile', path.join(dir, 'none.pid')],
-  'main-call.js': (dir) => ['call', '--pidfile', path.join(dir, 'none.pid'), 'ping'],
-  'main-list.js': (dir) => ['list', '--dir', dir],
+  status: (dir) => ['status', ...pidfileIn(dir)],
+  stop: (dir) => ['stop', ...pidfileIn(dir)],
+  reload: (dir) => ['reload', ...pidfileIn(dir)],
+  health: (dir) => ['health', ...pidfileIn(dir)],
+  'reopen-logs': (dir) => ['reopen-logs', ...pidfileIn(dir)],
+  call: (dir) => ['call', ...pidfileIn(dir), 'ping'],
+  list: (dir) => ['list', '--dir', dir],
 };
 
 const only = process.argv[2];
@@ -58,7 +58,8 @@ const write = () => {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.writeFileSync(out, script.createCachedData());
 };
-const warmUp = WARM_UP[only];
+// main-NAME.js runs NAME; the whole CLI (main.js) is warmed by `status`, the command run most.
+const warmUp = WARM_UP[/^main-(.+)\.js$/.exec(only)?.[1] ?? 'status'];
 if (!warmUp) {
   write();
   process.exit(0);
