@@ -9,7 +9,7 @@ import { EXIT } from './exit-codes';
 import { check, systemError, TaskdaemonError } from './errors';
 import { native } from './native';
 import { controlSocketPath, ensureDir } from './paths';
-import { processState } from './proc-state';
+import { statFields } from './proc-state';
 
 const { O_RDWR, O_RDONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
@@ -215,10 +215,11 @@ export function removeStalePidfile(file: string): boolean {
   return true;
 }
 
-// A zombie (Z), dead (X) or already reaped process.
-function isExited(pid: number): boolean {
-  const state = processState(pid);
-  return state === null || state === 'Z' || state === 'X';
+// Gone, or a task whose memory map is gone or never was: vsize (field 23 of
+// /proc/PID/stat, shown to every user) is 0 only then. See: man 5 proc
+function hasNoMemoryMap(pid: number): boolean {
+  const f = statFields(pid);
+  return f === null || f[20] === '0';
 }
 
 // Does process `pid` hold the flock on this inode? Only such a process is
@@ -233,10 +234,11 @@ export function holdsLock(pid: number, dev: number, ino: number): boolean {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH') return false;
-    // A zombie has no memory map, so the kernel makes its /proc/PID/fd root's
-    // (task_dump_owner in fs/proc/base.c): EACCES for a caller that is not root,
-    // yet an exited process holds no file at all. Seen after a failed setup step.
-    if (code === 'EACCES' && isExited(pid)) return false;
+    // A process with no memory map (a zombie, one exiting: past exit_mm but
+    // not yet a zombie, a kernel thread) has a /proc/PID/fd that is root's
+    // (task_dump_owner in fs/proc/base.c): EACCES for a caller that is not
+    // root, yet it holds no lock of a user's. Seen after a failed setup step.
+    if (code === 'EACCES' && hasNoMemoryMap(pid)) return false;
     throw systemError((err as NodeJS.ErrnoException).errno ?? -13, 'scandir', dir);
   }
   for (const e of entries) {

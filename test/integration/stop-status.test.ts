@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, td } from '../helpers/cli';
+import { AS_NOBODY, FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { alive, flockFree, pidsWith, waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -47,6 +47,26 @@ describe('status', () => {
     const r = await td(['status', '--pidfile', sb.pidfile, '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ state: 'dead', pid: 12345 });
+  });
+
+  // A kernel thread (kthreadd, pid 2), like a process that is exiting, has no
+  // memory map, so its /proc/PID/fd is root's: EACCES for a user, yet it holds no lock.
+  it.skipIf(!isRoot)('as a user: a locked pidfile naming a kernel thread is "running, held by another pid", not EACCES', async () => {
+    sb = sandbox();
+    const home = fs.mkdtempSync(path.join(sb.dir, 'home-'));
+    fs.chownSync(home, 65534, 65534);
+    const pidfile = path.join(home, 'x.pid');
+    fs.writeFileSync(pidfile, '2\n');
+    fs.chownSync(pidfile, 65534, 65534);
+    const [cmd, ...pre] = AS_NOBODY;
+    // Not flock -n: flockFree's own brief lock may come first; the holder waits for it.
+    spawn(cmd!, [...pre, 'flock', pidfile, 'sh', '-c', 'sleep 300; exit 0', sb.tag], { stdio: 'ignore' });
+    await waitFor(() => !flockFree(pidfile), 5_000, 'flock(1) to take the lock');
+    const pkg = nobodyReadable();
+    const r = await td(['status', '--pidfile', pidfile, '--name', sb.name, '--json'], { wrap: AS_NOBODY, bin: pkg.bin, node: pkg.node, env: { HOME: home } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ state: 'running', namedPid: 2 });
   });
 
   it('reports 4 when the pidfile cannot be read', async () => {
@@ -110,7 +130,8 @@ describe('stop', () => {
     const victim = spawn('sh', ['-c', 'sleep 300; exit 0', sb.tag], { stdio: 'ignore' });
     fs.writeFileSync(sb.pidfile, `${victim.pid}\n`);
     // Somebody else holds the lock (flock(1) keeps it while its child sleeps).
-    const holder = spawn('flock', ['-n', sb.pidfile, 'sh', '-c', 'sleep 300; exit 0', sb.tag], { stdio: 'ignore' });
+    // Not flock -n: flockFree's own brief lock may come first; the holder waits for it.
+    const holder = spawn('flock', [sb.pidfile, 'sh', '-c', 'sleep 300; exit 0', sb.tag], { stdio: 'ignore' });
     await waitFor(() => !flockFree(sb.pidfile), 5_000, 'flock(1) to take the lock');
     const r = await td(['stop', '--pidfile', sb.pidfile, '--name', sb.name]);
     expect(r.code).toBe(1);
