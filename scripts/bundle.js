@@ -91,10 +91,13 @@ function leaveToTsc(outfile, leave) {
 // loads when the command line names NAME: the same main(), without the other
 // commands' modules, so a command reads and compiles less than half of
 // main.js (bench/RESULTS.md). The other commands stay reachable, from tsc's
-// files (dist/cli/commands/*.js), though commandsFor() never builds them there.
-const PROGRAM = path.join(SRC, 'cli', 'program.ts');
+// files (dist/cli/commands/*.js), though neither parser ever runs them there.
+// Commander stays out too (program.ts and node_modules, required on use): a
+// plain command line never needs it (cli/quick-parse.ts); help and errors do.
+const ACTIONS = path.join(SRC, 'cli', 'actions.ts');
+const MAIN = path.join(SRC, 'cli', 'main.ts');
 const onlyCommand = (outfile, name) =>
-  leaveToTsc(outfile, (args) => args.importer === PROGRAM && args.path.startsWith('./commands/') && args.path !== `./commands/${name}`);
+  leaveToTsc(outfile, (args) => (args.importer === ACTIONS && args.path.startsWith('./commands/') && args.path !== `./commands/${name}`) || (args.importer === MAIN && args.path === './program'));
 
 // The library's lazy parts (index.ts and manager.ts require them inside
 // functions: DaemonManager's calls, startDaemon, daemonize...) stay tsc's files

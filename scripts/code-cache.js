@@ -20,9 +20,10 @@ const CLI = path.join(__dirname, '..', 'dist', 'cli');
 
 // A harmless run of the bundle's own command (a pidfile or directory in an
 // empty temporary directory: reads nothing, writes nothing), so the functions
-// a command runs (commander's parsing, option resolution, the lock probe) are
+// a command runs (the quick parser, option resolution, the lock probe) are
 // compiled and cached too: about 3 ms less for `status`/`stop` on Node 20,
 // paired runs. Commands that would act (start, run, ...) cache their load only.
+// The whole CLI (main.js) serves what no command bundle does: help, a typo.
 const pidfileIn = (dir) => ['--pidfile', path.join(dir, 'none.pid')];
 const WARM_UP = {
   status: (dir) => ['status', ...pidfileIn(dir)],
@@ -32,6 +33,7 @@ const WARM_UP = {
   'reopen-logs': (dir) => ['reopen-logs', ...pidfileIn(dir)],
   call: (dir) => ['call', ...pidfileIn(dir), 'ping'],
   list: (dir) => ['list', '--dir', dir],
+  '': () => ['--help'],
 };
 
 const only = process.argv[2];
@@ -58,8 +60,8 @@ const write = () => {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.writeFileSync(out, script.createCachedData());
 };
-// main-NAME.js runs NAME; the whole CLI (main.js) is warmed by `status`, the command run most.
-const warmUp = WARM_UP[/^main-(.+)\.js$/.exec(only)?.[1] ?? 'status'];
+// main-NAME.js runs NAME; main.js prints the help (commander, as for a typo).
+const warmUp = WARM_UP[/^main-(.+)\.js$/.exec(only)?.[1] ?? ''];
 if (!warmUp) {
   write();
   process.exit(0);

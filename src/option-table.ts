@@ -20,6 +20,31 @@ const READY_PATTERN = '^(exec|notify|tcp:(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\
 export const COMMANDS = ['start', 'stop', 'restart', 'reload', 'status', 'health', 'run', 'logs', 'reopen-logs', 'install', 'config', 'list', 'call'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
+/** A command's operand, as commander's `.argument('[name]', help)`; a name ending in `...` takes the rest. */
+export interface OperandSpec {
+  name: string;
+  help?: string;
+}
+const TARGET_OPERAND: readonly OperandSpec[] = [{ name: 'name', help: 'the daemon name (or use --name / --pidfile / --config)' }];
+const PROGRAM_ARGS: OperandSpec = { name: 'args...', help: 'arguments for the program, after --' };
+
+/** Each command's operands, in order: commander's arguments and the quick parser's (cli/quick-parse.ts). */
+export const OPERANDS: { readonly [c in CommandName]: readonly OperandSpec[] } = {
+  start: [{ name: 'entry', help: 'the program: a module exporting defineDaemon(...), or a plain script' }, PROGRAM_ARGS],
+  stop: TARGET_OPERAND,
+  restart: [{ name: 'entry', help: 'the program, or the name of a running daemon (restarted as it was started)' }, PROGRAM_ARGS],
+  reload: TARGET_OPERAND,
+  status: TARGET_OPERAND,
+  health: TARGET_OPERAND,
+  run: [{ name: 'entry', help: 'the program' }, PROGRAM_ARGS],
+  logs: [{ name: 'name' }],
+  'reopen-logs': TARGET_OPERAND,
+  install: [{ name: 'kind', help: 'systemd, initd, socket or logrotate' }, { name: 'entry', help: 'the program (socket, logrotate: the daemon name)' }, PROGRAM_ARGS],
+  config: [{ name: 'action', help: 'check or show' }, { name: 'entry', help: 'the program, if the config file does not name it' }, PROGRAM_ARGS],
+  list: [],
+  call: [{ name: 'args...', help: 'NAME METHOD [JSON] (METHOD [JSON] when --name, --pidfile or --config names the daemon)' }],
+};
+
 /** A JSON Schema fragment (draft-07) for a taskdaemon.toml value. */
 export type SchemaNode = { [key: string]: unknown };
 

@@ -1,12 +1,15 @@
 // CLI entry: parse, run one command, map every failure to one line, an
 // optional hint, and its LSB exit code (stack traces only with --debug).
-import { CommanderError } from 'commander';
+// A plain command line skips commander (quick-parse.ts); anything else loads it.
+import type { CommanderError } from 'commander';
 import { EXIT, STATUS_EXIT } from '../exit-codes';
 import { errorFacts, exitCodeFor, TaskdaemonError } from '../errors';
 import { native } from '../native';
 import { packageVersion } from '../version';
+import { ACTIONS, type Action } from './actions';
 import { err, json, oneLine, stdoutUsed } from './output';
-import { commandsFor, createProgram, type Action } from './program';
+import type * as Program from './program';
+import { quickParse } from './quick-parse';
 
 
 function report(e: unknown, debug: boolean, asJson: boolean): number {
@@ -35,6 +38,17 @@ function dashDashHint(e: CommanderError, argv: string[]): void {
   err(`if ${m[1]} is for your program, put it after '--': taskdaemon ${fixed.join(' ')}`);
 }
 
+// Before any command touches anything: an unsupported machine gets one ERR_UNSUPPORTED_PLATFORM
+// line and exit 5 (LSB "not installed"), or 4 from status (LSB "unknown"), never a half-done action.
+function requireSupportedPlatform(command: string): void {
+  try {
+    native();
+  } catch (e) {
+    if (command !== 'status' || !(e instanceof TaskdaemonError)) throw e;
+    throw new TaskdaemonError(e.message, { code: e.code, exitCode: STATUS_EXIT.UNKNOWN, ...(e.hint && { hint: e.hint }) });
+  }
+}
+
 export function main(argv: string[] = process.argv): void {
   const debug = argv.includes('--debug');
   const asJson = argv.includes('--json') && !argv.slice(0, argv.indexOf('--json')).includes('--');
@@ -48,21 +62,23 @@ export function main(argv: string[] = process.argv): void {
         (e: unknown) => process.exit(report(e, debug, asJson)),
       );
   };
-  const program = createProgram(runner, packageVersion(), commandsFor(argv.slice(2)));
-  // Before any command touches anything: an unsupported machine gets one ERR_UNSUPPORTED_PLATFORM
-  // line and exit 5 (LSB "not installed"), or 4 from status (LSB "unknown"), never a half-done action.
-  program.hook('preAction', (_program, command) => {
-    try {
-      native();
-    } catch (e) {
-      if (command.name() !== 'status' || !(e instanceof TaskdaemonError)) throw e;
-      throw new TaskdaemonError(e.message, { code: e.code, exitCode: STATUS_EXIT.UNKNOWN, ...(e.hint && { hint: e.hint }) });
-    }
-  });
+  const quick = quickParse(argv.slice(2));
+  if (quick) {
+    runner(() => {
+      requireSupportedPlatform(quick.command);
+      return ACTIONS[quick.command](quick.operands, quick.flags);
+    });
+    return;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { commandsFor, createProgram } = require('./program') as typeof Program;
+  // The command runs from this bundle's ACTIONS, not through program.ts's own imports.
+  const program = createProgram((command, operands, flags) => runner(() => ACTIONS[command](operands, flags)), packageVersion(), commandsFor(argv.slice(2)));
+  program.hook('preAction', (_program, command) => requireSupportedPlatform(command.name()));
   try {
     program.parse(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
+    if (isCommanderError(e)) {
       const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
       if (e.code === 'commander.unknownOption') dashDashHint(e, argv);
       if (!ok && asJson) json({ ok: false, exitCode: EXIT.INVALID_ARGS, error: { message: e.message.replace(/^error: /, ''), code: e.code } });
@@ -70,4 +86,9 @@ export function main(argv: string[] = process.argv): void {
     }
     process.exit(report(e, debug, asJson));
   }
+}
+
+// By its code, not its class: the per-command bundles leave commander to node_modules (scripts/bundle.js).
+function isCommanderError(e: unknown): e is CommanderError {
+  return e instanceof Error && typeof (e as CommanderError).code === 'string' && (e as CommanderError).code.startsWith('commander.');
 }

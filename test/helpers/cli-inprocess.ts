@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as Errors from '../../src/errors';
 import type * as Native from '../../src/native';
+import type * as Actions from '../../src/cli/actions';
 import type * as Program from '../../src/cli/program';
 import type * as Shared from '../../src/cli/shared';
 import { ROOT } from './cli';
@@ -40,6 +41,7 @@ function crashOf(e: unknown, errors: typeof Errors): string | null {
 export class InProcessCli {
   private readonly errors = dist<typeof Errors>('errors.js');
   private readonly program = dist<typeof Program>('cli/program.js');
+  private readonly actions = dist<typeof Actions>('cli/actions.js').ACTIONS;
   private readonly shared = dist<typeof Shared>('cli/shared.js');
   private readonly native = dist<typeof Native>('native.js').native();
   private readonly capture: string;
@@ -72,7 +74,7 @@ export class InProcessCli {
       this.native.dup2(out, 1);
       this.native.dup2(out, 2);
       let action: (() => Program.Action) | null = null;
-      const program: Command = this.program.createProgram((a) => void (action = a), '0.0.0-fuzz');
+      const program: Command = this.program.createProgram((c, operands, flags) => void (action = () => this.actions[c](operands, flags)), '0.0.0-fuzz');
       program.hook('preAction', (_self, actionCommand) => void (command = actionCommand.name()));
       try {
         program.parse(argv, { from: 'user' });

@@ -218,7 +218,8 @@ function cases(): Case[] {
         const pidfile = path.join(dir, 'd.pid');
         fs.writeFileSync(pidfile, garbage(victim.pid));
         // Its own process group, so flock(1) and the sleep that inherits the lock go together.
-        const holder = spawn('flock', ['-x', '-n', pidfile, 'sleep', '600'], { stdio: 'ignore', detached: true });
+        // Not -n: the test's probe (flockFree) may hold the lock for a moment first; flock(1) waits for it.
+        const holder = spawn('flock', ['-x', pidfile, 'sleep', '600'], { stdio: 'ignore', detached: true });
         return { dir, pidfile, log: path.join(dir, 'd.log'), guarded: [pidfile], holder };
       },
     });
