@@ -18,7 +18,8 @@
         "native/control.cc",
         "native/child.cc",
         "native/poll.cc",
-        "native/control-call.cc"
+        "native/control-call.cc",
+        "native/exit-now.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

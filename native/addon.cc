@@ -14,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   taskdaemon::InitChild(env, exports);
   taskdaemon::InitPoll(env, exports);
   taskdaemon::InitControlCall(env, exports);
+  taskdaemon::InitExitNow(env, exports);
   return exports;
 }
 

@@ -28,5 +28,6 @@ void InitControl(Napi::Env env, Napi::Object exports);
 void InitChild(Napi::Env env, Napi::Object exports);
 void InitPoll(Napi::Env env, Napi::Object exports);
 void InitControlCall(Napi::Env env, Napi::Object exports);
+void InitExitNow(Napi::Env env, Napi::Object exports);
 
 }  // namespace taskdaemon

@@ -102,6 +102,8 @@ export interface NativeBinding {
   setrlimit(resource: Rlimit['resource'], soft: number, hard: number): number;
   /** isatty(3). */
   isatty(fd: number): boolean;
+  /** _exit(2): ends the process at once (exit-now.ts). */
+  exitNow(code: number): never;
   /** One request line to a unix socket and its first reply line, within timeoutMs (a thread of its own). */
   controlCall(path: string, request: string, timeoutMs: number, maxReply: number): Promise<{ reply: string } | { end: 'timeout' | 'closed' | 'too-long'; partial: boolean } | NativeFailure>;
   /** A listening unix socket at `path` with `mode` (default 0600), set before listen(2). */

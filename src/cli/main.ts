@@ -4,6 +4,7 @@
 import type { CommanderError } from 'commander';
 import { EXIT, STATUS_EXIT } from '../exit-codes';
 import { errorFacts, exitCodeFor, TaskdaemonError } from '../errors';
+import { exitAfterListeners } from '../exit-now';
 import { native } from '../native';
 import { packageVersion } from '../version';
 import { ACTIONS, type Action } from './actions';
@@ -57,9 +58,9 @@ export function main(argv: string[] = process.argv): void {
       .then(action)
       .then(
         (code) => {
-          if (code !== null) process.exit(code);
+          if (code !== null) exitAfterListeners(code);
         },
-        (e: unknown) => process.exit(report(e, debug, asJson)),
+        (e: unknown) => exitAfterListeners(report(e, debug, asJson)),
       );
   };
   const quick = quickParse(argv.slice(2));
@@ -82,9 +83,9 @@ export function main(argv: string[] = process.argv): void {
       const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
       if (e.code === 'commander.unknownOption') dashDashHint(e, argv);
       if (!ok && asJson) json({ ok: false, exitCode: EXIT.INVALID_ARGS, error: { message: e.message.replace(/^error: /, ''), code: e.code } });
-      process.exit(ok ? EXIT.OK : EXIT.INVALID_ARGS);
+      exitAfterListeners(ok ? EXIT.OK : EXIT.INVALID_ARGS);
     }
-    process.exit(report(e, debug, asJson));
+    exitAfterListeners(report(e, debug, asJson));
   }
 }
 

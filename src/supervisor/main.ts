@@ -5,6 +5,7 @@
 // socket, the --listen sockets) and runs the instances (supervisor.ts).
 import * as fs from 'node:fs';
 import { check } from '../errors';
+import { exitAfterListeners } from '../exit-now';
 import { native } from '../native';
 import type { LockedPidfile } from '../pidfile';
 import { startRpcServer } from '../control/server/rpc-server';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     lock = { fd: m.lockFd, path: o.pidfile, dev: st.dev, ino: st.ino };
   }
   const sup = new Supervisor({ options: o, readyFd: m.readyFd, lock, listen: m.listen ?? [] });
-  void sup.finished.then((code) => process.exit(code));
+  void sup.finished.then((code) => exitAfterListeners(code));
   // Both answer from the first moment, so `status` and /ready see "starting".
   if (m.controlFd >= 0) startRpcServer(m.controlFd, supervisorMethods(sup), sup.log);
   await sup.start();

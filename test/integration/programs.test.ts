@@ -146,7 +146,9 @@ describe('any program', () => {
     const r = await td(['start', script, ...sb.flags, '--ready', 'notify']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(fs.readFileSync(`/proc/${sb.readPid()}/cmdline`, 'utf8')).toContain('sleep'); // the script exec'd in place: still the daemon
+    // The script exec's in place after systemd-notify, so after READY=1: the daemon becomes the sleep.
+    const pid = sb.readPid()!;
+    await waitFor(() => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep'), 5_000, 'the script to exec sleep');
     expect((await td(['stop', '--pidfile', sb.pidfile])).code).toBe(0);
   });
 

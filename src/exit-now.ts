@@ -1,0 +1,27 @@
+// process.exit(code), without node's teardown after the 'exit' listeners.
+// Once every listener has run (the daemon's pidfile cleanup, the program's own)
+// and the output is written (synchronously: cli/output.ts, the runtime's
+// logger, node's stdio on files, pipes and terminals), what node still does
+// (stopping its threads, freeing the heap) only delays the end: about 3 ms of
+// every command and of every stop (bench/RESULTS.md). See: man 2 _exit
+import { native } from './native';
+
+// Profiles, coverage and reports are written in node's teardown: with them, node's own exit.
+const WRITES_AT_EXIT = /--(cpu-prof|heap-prof|prof\b|report-on-|trace-exit)/;
+
+export function exitAfterListeners(code: number): never {
+  const exitNow = WRITES_AT_EXIT.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`) || process.env.NODE_V8_COVERAGE ? null : addonExit();
+  // Added last, so it runs last; a listener before it may still change process.exitCode.
+  if (exitNow) process.on('exit', (c) => exitNow(Number(process.exitCode ?? c) || 0));
+  return process.exit(code);
+}
+
+// Loaded now, not inside the listener; no addon (an unsupported machine): node's own exit.
+function addonExit(): ((code: number) => never) | null {
+  try {
+    const n = native();
+    return (code) => n.exitNow(code);
+  } catch {
+    return null;
+  }
+}
