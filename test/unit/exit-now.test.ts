@@ -36,7 +36,10 @@ describe('exitAfterListeners', () => {
     const trace = path.join(dir, 'trace');
     const r = spawnSync('strace', ['-o', trace, process.execPath, '-e', SCRIPT], { encoding: 'utf8' });
     expect(r.status).toBe(9);
-    const calls = fs.readFileSync(trace, 'utf8').split('\n');
+    // npm run test:asan: the sanitizer runtime maps memory and queries the signal stack on the
+    // addon's first calls; node's teardown would show close() and futex() here, which stay.
+    const sanitizer = /^(mmap|munmap|mprotect|madvise|sigaltstack)\(/;
+    const calls = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => !(process.env.TD_TEST_ADDON && sanitizer.test(l)));
     const last = calls.findIndex((l) => l.startsWith('write(1, "second listener'));
     expect(last).toBeGreaterThan(0);
     expect(calls[last + 1]).toMatch(/^exit_group\(9\)/);
