@@ -63,19 +63,17 @@ export function main(argv: string[] = process.argv): void {
         (e: unknown) => exitAfterListeners(report(e, debug, asJson)),
       );
   };
-  const quick = quickParse(argv.slice(2));
-  if (quick) {
+  // One way to run a command, whichever parser read the line: from this bundle's ACTIONS, never program.ts's own imports.
+  const run: Program.Runner = (command, operands, flags) =>
     runner(() => {
-      requireSupportedPlatform(quick.command);
-      return ACTIONS[quick.command](quick.operands, quick.flags);
+      requireSupportedPlatform(command);
+      return ACTIONS[command](operands, flags);
     });
-    return;
-  }
+  const quick = quickParse(argv.slice(2));
+  if (quick) return run(quick.command, quick.operands, quick.flags);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { commandsFor, createProgram } = require('./program') as typeof Program;
-  // The command runs from this bundle's ACTIONS, not through program.ts's own imports.
-  const program = createProgram((command, operands, flags) => runner(() => ACTIONS[command](operands, flags)), packageVersion(), commandsFor(argv.slice(2)));
-  program.hook('preAction', (_program, command) => requireSupportedPlatform(command.name()));
+  const program = createProgram(run, packageVersion(), commandsFor(argv.slice(2)));
   try {
     program.parse(argv);
   } catch (e) {
