@@ -1,13 +1,15 @@
 // Children of a long-lived taskdaemon process (the supervisor's app instances,
-// the app under `run` as a container's PID 1): fork, then in the child only
-// async-signal-safe calls (man 7 signal-safety) up to execve, with the same fd
+// the app under `run` as a container's PID 1): a CLONE_VM|CLONE_VFORK clone
+// (signal-safe.h, CloneVfork; the caller waits until the child has exec'd or
+// failed), then in the child only async-signal-safe calls (man 7
+// signal-safety) up to execve, with the same fd
 // hygiene as a daemon: fds 0..n-1 are exactly the ones asked for (stdio, then
 // the LISTEN_FDS sockets from fd 3 and the readiness pipe), every other fd is
 // closed, and LISTEN_PID names the child itself, as systemd sets it. A failed
 // step before execve comes back to the parent as { errno, syscall } through a
 // close-on-exec pipe (end of file on it means the execve succeeded). Children
 // are reaped with waitpid(2), by pid or, for PID 1 (or a subreaper), any.
-// See: man 2 fork, man 2 execve, man 2 waitpid, man 3 sd_listen_fds, man 2 close_range, man 2 prctl
+// See: man 2 clone, man 2 execve, man 2 waitpid, man 3 sd_listen_fds, man 2 close_range, man 2 prctl
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -33,7 +35,7 @@ struct ChildSpec {
   std::vector<std::string> argv_s, envp_s;
   std::vector<char*> argv, envp;
   std::vector<int> fds;   // the child's fd i is fds[i]; -1: closed in the child
-  int max_fd = 1024;      // CloseFds' fallback bound, read before fork
+  int max_fd = 1024;      // CloseFds' fallback bound, read before the clone
   int listen_pid = -1;    // index in envp of "LISTEN_PID=", completed with the child's pid
   int report_fd = -1;     // write end of the close-on-exec failure pipe
   int death_signal = 0;   // PR_SET_PDEATHSIG: sent to the child when the parent dies (0: none)
@@ -71,7 +73,8 @@ struct ChildFailure {
   if (report < 0) ChildFail(s, Step::DUP2, errno);
   s.report_fd = report;
   floor = report + 1;
-  std::vector<int>& src = s.fds;  // allocated before fork: only rewritten in place
+  // The caller's Spec, rewritten in place: allocated before the clone, and not read by the caller after it.
+  std::vector<int>& src = s.fds;
   for (int i = 0; i < n; i++) {
     if (src[i] < 0) continue;
     int high = fcntl(src[i], F_DUPFD_CLOEXEC, floor);
@@ -98,6 +101,8 @@ struct ChildFailure {
   execve(s.file.c_str(), s.argv.data(), s.envp.data());
   ChildFail(s, Step::EXECVE, errno);
 }
+
+int ChildMain(void* spec) { BecomeChild(*static_cast<ChildSpec*>(spec)); }
 
 Napi::Value Status(Napi::Env env, pid_t pid, int status) {
   Napi::Object r = Napi::Object::New(env);
@@ -148,8 +153,8 @@ static Napi::Value SpawnChild(const Napi::CallbackInfo& info) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   s.max_fd = MaxFdBeforeFork();
-  pid_t pid = BareFork();
-  if (pid == 0) BecomeChild(s);
+  ChildStack stack;
+  pid_t pid = CloneVfork(ChildMain, &s, stack);
   int fork_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(report[1]);

@@ -1,9 +1,11 @@
-// Helpers for a forked child between fork and execve, where only
+// Helpers for a child between its clone and execve, where only
 // async-signal-safe calls are allowed (man 7 signal-safety): no allocation, no
 // locks, no stdio. Used by spawn.cc (the daemon) and child.cc (a supervised
 // child).
 #pragma once
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,15 +39,43 @@ inline void WriteAll(int fd, const char* buf, size_t n) {
   }
 }
 
-// fork(2) runs pthread_atfork handlers in the child (libuv registers one that
-// recreates its signal pipe); _Fork (glibc 2.34+, POSIX.1-2024) runs none and
-// is async-signal-safe, so nothing but our own code runs before execve.
-inline pid_t BareFork() {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  return _Fork();
-#else
-  return fork();
-#endif
+// The stack a CLONE_VM child runs on (below), mapped before the clone with a
+// guard page at its low end: an overflow faults instead of writing into the
+// caller's memory. Unmapped once the child has exec'd or exited.
+// See: man 2 mmap, man 2 mprotect
+class ChildStack {
+ public:
+  static constexpr size_t kSize = 256 * 1024;
+  ChildStack() {
+    void* p = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) return;
+    base_ = static_cast<char*>(p);
+    if (mprotect(base_, static_cast<size_t>(sysconf(_SC_PAGESIZE)), PROT_NONE) != 0) { munmap(base_, kSize); base_ = nullptr; }
+  }
+  ~ChildStack() { if (base_) munmap(base_, kSize); }
+  ChildStack(const ChildStack&) = delete;
+  ChildStack& operator=(const ChildStack&) = delete;
+  bool ok() const { return base_ != nullptr; }
+  // Stacks grow down on every architecture we build for (x86_64, aarch64).
+  void* top() const { return base_ + kSize; }
+
+ private:
+  char* base_ = nullptr;
+};
+
+// A child that shares the caller's memory until it calls execve or _exit,
+// while the calling thread waits: CLONE_VM|CLONE_VFORK, as posix_spawn(3)
+// does. Unlike fork nothing is copied from a node of 40 MB (page tables) and
+// nothing torn down when the child ends: about 5 ms of every start here.
+// In the child, as after fork, only async-signal-safe calls; and since the
+// memory is the caller's, nothing may be written but the child's own stack
+// (and errno, which is the waiting thread's). No CLONE_FILES, CLONE_FS or
+// CLONE_SIGHAND: fds, cwd, umask and signal dispositions are the child's own.
+// Returns the child's pid, or -1 with errno.
+// See: man 2 clone (CLONE_VM, CLONE_VFORK), man 3 posix_spawn, man 2 vfork
+inline pid_t CloneVfork(int (*fn)(void*), void* arg, const ChildStack& stack) {
+  if (!stack.ok()) { errno = ENOMEM; return -1; }
+  return clone(fn, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
 }
 
 // Dispositions of caught signals point into Node's code: reset them all.

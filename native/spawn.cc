@@ -4,8 +4,12 @@
 // fresh node. Node's heap is MADV_DONTFORK and the process is multi-threaded,
 // so no JavaScript may run in a forked child: everything that allocates or
 // reads files is prepared in the parent (Spec), and the children call only
-// async-signal-safe functions (man 7 signal-safety) and _exit(2).
-// See: man 2 fork, man 2 setsid, man 7 daemon, man 2 close_range, man 2 execve
+// async-signal-safe functions (man 7 signal-safety) and _exit(2). Both forks
+// are CLONE_VM|CLONE_VFORK clones (signal-safe.h, CloneVfork): the children
+// share the caller's memory, write only their own stacks, and the caller
+// waits until the daemon-to-be has exec'd (or failed) and the intermediate
+// has exited, which it does at once.
+// See: man 2 fork, man 2 clone, man 2 setsid, man 7 daemon, man 2 close_range, man 2 execve
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -54,6 +58,8 @@ struct Spec {
   // Write end of a pipe to the starter only: the intermediate child puts the
   // daemon's pid there, so the starter knows it the moment daemonize returns.
   int pid_fd = -1;
+  // What the daemon-to-be runs on until its execve (the intermediate has its own).
+  const ChildStack* daemon_stack = nullptr;
 };
 
 // One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line
@@ -138,8 +144,11 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
   if (s.set_uid && s.uid != 0 && RawSetuid(0) == 0) Fail(s, Step::SETUID_ROOT, 0);
   if (s.set_gid && s.gid != 0 && s.set_uid && s.uid != 0 && RawSetgid(0) == 0) Fail(s, Step::SETGID_ROOT, 0);
 
+  // O_NONBLOCK: a FIFO in place of the entry must not hold the starter, which
+  // waits in daemonize() until this child has exec'd; node then blocks on it
+  // instead, and the start ends at --ready-timeout as for any app that hangs.
   for (const auto& r : s.readable) {
-    int fd = open(r.first.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = open(r.first.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) Fail(s, r.second, errno);
     close(fd);
   }
@@ -174,14 +183,16 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
   Fail(s, Step::EXECVE, errno);
 }
 
-// The intermediate child: leaves the caller's session, forks the daemon and
-// tells the starter its pid. Exiting makes the daemon an orphan (reparented to
-// init or the nearest subreaper) that is not a session leader.
+int DaemonMain(void* spec) { BecomeDaemon(*static_cast<const Spec*>(spec)); }
+
+// The intermediate child: leaves the caller's session, clones the daemon-to-be,
+// waits (CLONE_VFORK) until it has exec'd or failed, and tells the starter its
+// pid. Exiting makes the daemon an orphan (reparented to init or the nearest
+// subreaper) that is not a session leader.
 [[noreturn]] void Intermediate(const Spec& s) {
   if (setsid() < 0) { Report(s.ready_fd, Step::SETSID, errno); _exit(1); }
-  pid_t pid = BareFork();
+  pid_t pid = CloneVfork(DaemonMain, const_cast<Spec*>(&s), *s.daemon_stack);
   if (pid < 0) { Report(s.ready_fd, Step::FORK, errno); _exit(1); }
-  if (pid == 0) BecomeDaemon(s);
   WriteAll(s.pid_fd, reinterpret_cast<const char*>(&pid), sizeof pid);
   char buf[32];
   size_t n = Append(buf, 0, sizeof buf, "MAINPID=");
@@ -190,6 +201,8 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
   WriteAll(s.ready_fd, buf, n);
   _exit(0);
 }
+
+int IntermediateMain(void* spec) { Intermediate(*static_cast<const Spec*>(spec)); }
 
 // --- parent side: reading the spec from JavaScript ---
 
@@ -296,12 +309,14 @@ static Napi::Value Daemonize(const Napi::CallbackInfo& info) {
   if (pipe2(pid_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return Failure(env, "pipe2", errno);
   s.pid_fd = pid_pipe[1];
 
+  ChildStack intermediate_stack, daemon_stack;
+  s.daemon_stack = &daemon_stack;
   // Block every signal so no Node handler can run in a child before it resets them.
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = BareFork();
-  if (pid == 0) Intermediate(s);
+  // Returns once the intermediate has exited: the daemon-to-be has exec'd or failed by then.
+  pid_t pid = CloneVfork(IntermediateMain, &s, intermediate_stack);
   int fork_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(pid_pipe[1]);

@@ -276,9 +276,10 @@ export class FuzzInput {
           ? { after: r.pick([0, -1, 1e9, 'x', null]), timeoutMs: r.pick([0, 1, 500, -5, 'x', 1e309, null]) }
           : this.jsonValue(2);
     }
-    if (method === 'awaitReload' && typeof req.params === 'object' && req.params && 'timeoutMs' in req.params) {
+    // Random params may hold an `after` and no `timeoutMs`: the daemon's default (60 s) would apply.
+    if (method === 'awaitReload' && typeof req.params === 'object' && req.params && !Array.isArray(req.params)) {
       const p = req.params as { timeoutMs: unknown };
-      if (typeof p.timeoutMs === 'number' && p.timeoutMs > 1000) p.timeoutMs = 1000;
+      if (p.timeoutMs === undefined || (typeof p.timeoutMs === 'number' && p.timeoutMs > 1000)) p.timeoutMs = 1000;
     }
     return req;
   }

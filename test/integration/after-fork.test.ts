@@ -1,5 +1,5 @@
 // DESIGN.md §1: no JavaScript and no allocation between fork and exec. strace
-// records every syscall the two forked children make until execve; each one
+// records every syscall the two cloned children make until execve; each one
 // must be on the async-signal-safe list of the start sequence. A malloc would
 // show up as brk/mmap, a lock as futex, an NSS lookup as openat.
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,6 @@ const hasStrace = spawnSync('strace', ['-V']).status === 0;
 if (!hasStrace) console.warn('after-fork.test: skipped, strace is not installed');
 
 const ALLOWED = new Set([
-  'set_robust_list', // part of _Fork itself
   'setsid', 'clone', 'write', 'exit_group', // intermediate child
   'rt_sigaction', 'umask', 'chdir', 'dup2', 'setgroups', 'setgid', 'setuid', 'fcntl',
   'getpid', 'ftruncate', 'pwrite64', 'fsync', 'close_range', 'close', 'rt_sigprocmask', 'execve',
@@ -63,6 +62,13 @@ describe('between fork and exec', () => {
     expect(intermediate![1].at(-1)).toBe('exit_group');
     expect(daemon![0]).toBe(sb.readPid());
     expect(daemon![1].at(-1)).toBe('execve');
+    // Neither child is a copy of the caller: each is a CLONE_VM|CLONE_VFORK clone
+    // (no page tables copied from a node of 40 MB), the daemon cloned by the intermediate.
+    const clones = (pid: number): string[] => [...text.matchAll(new RegExp(`^${pid}\\s+clone\\((.*)$`, 'gm'))].map((m) => m[1]!).filter((a) => !a.includes('CLONE_THREAD'));
+    expect(clones(cli)).toHaveLength(1);
+    expect(clones(cli)[0]).toMatch(/flags=CLONE_VM\|CLONE_VFORK\|SIGCHLD\b/);
+    expect(clones(intermediate![0])).toHaveLength(1);
+    expect(clones(intermediate![0])[0]).toMatch(/flags=CLONE_VM\|CLONE_VFORK\|SIGCHLD\b/);
     for (const [pid, names] of children) {
       const bad = names.filter((n) => !ALLOWED.has(n));
       expect(bad, `pid ${pid} made ${bad.join(', ')} after fork`).toEqual([]);
@@ -81,8 +87,8 @@ describe('between fork and exec', () => {
 describe('source check', () => {
   it('only native/spawn.cc (daemons) and child.cc (supervised children) fork, and their children end in execve or _exit', () => {
     const dir = path.join(__dirname, '..', '..', 'native');
-    // BareFork() lives in signal-safe.h; the files that call it are the forkers.
-    const forkers = fs.readdirSync(dir).filter((f) => /\b(_Fork|fork|vfork|BareFork)\s*\(/.test(fs.readFileSync(path.join(dir, f), 'utf8').replace(/\/\/.*$/gm, '')));
+    // CloneVfork() lives in signal-safe.h; the files that call it are the forkers.
+    const forkers = fs.readdirSync(dir).filter((f) => /\b(_Fork|fork|vfork|clone|clone3|CloneVfork)\s*\(/.test(fs.readFileSync(path.join(dir, f), 'utf8').replace(/\/\/.*$/gm, '')));
     expect(forkers.sort()).toEqual(['child.cc', 'signal-safe.h', 'spawn.cc']);
     // The functions the children run are [[noreturn]] and never touch N-API or allocate.
     for (const [file, fns] of [['spawn.cc', ['BecomeDaemon', 'Intermediate']], ['child.cc', ['BecomeChild', 'ChildFail']]] as const) {
