@@ -47,14 +47,14 @@ struct ChildFailure {
   int err;
 };
 
-[[noreturn]] void ChildFail(const ChildSpec& s, Step step, int err) {
+[[noreturn]] TD_CHILD void ChildFail(const ChildSpec& s, Step step, int err) {
   ChildFailure f = {static_cast<int>(step), err};
   WriteAll(s.report_fd, reinterpret_cast<const char*>(&f), sizeof f);
   _exit(127);
 }
 
 // The child: never returns.
-[[noreturn]] void BecomeChild(ChildSpec& s) {
+[[noreturn]] TD_CHILD void BecomeChild(ChildSpec& s) {
   ResetSignalDispositions();
   // A supervisor killed outright (SIGKILL) must not leave its instances behind
   // (man 2 PR_SET_PDEATHSIG). If it died before this took effect, we were
@@ -102,7 +102,7 @@ struct ChildFailure {
   ChildFail(s, Step::EXECVE, errno);
 }
 
-int ChildMain(void* spec) { BecomeChild(*static_cast<ChildSpec*>(spec)); }
+TD_CHILD int ChildMain(void* spec) { BecomeChild(*static_cast<ChildSpec*>(spec)); }
 
 Napi::Value Status(Napi::Env env, pid_t pid, int status) {
   Napi::Object r = Napi::Object::New(env);

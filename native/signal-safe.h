@@ -16,12 +16,18 @@
 
 namespace taskdaemon {
 
-inline size_t Append(char* buf, size_t n, size_t cap, const char* s) {
+// Marks code that runs in a CLONE_VM child (CloneVfork, below). Never built
+// with the sanitizers: the child's stack is one they do not know (ASan's
+// __asan_handle_no_return warns on the child's stderr, which is the
+// starter's), and their runtimes may allocate, which the child must not.
+#define TD_CHILD __attribute__((no_sanitize("address", "undefined")))
+
+TD_CHILD inline size_t Append(char* buf, size_t n, size_t cap, const char* s) {
   while (*s && n + 1 < cap) buf[n++] = *s++;
   return n;
 }
 
-inline size_t AppendUint(char* buf, size_t n, size_t cap, unsigned long v) {
+TD_CHILD inline size_t AppendUint(char* buf, size_t n, size_t cap, unsigned long v) {
   char tmp[24];
   size_t k = 0;
   do { tmp[k++] = static_cast<char>('0' + v % 10); v /= 10; } while (v && k < sizeof tmp);
@@ -29,7 +35,7 @@ inline size_t AppendUint(char* buf, size_t n, size_t cap, unsigned long v) {
   return n;
 }
 
-inline void WriteAll(int fd, const char* buf, size_t n) {
+TD_CHILD inline void WriteAll(int fd, const char* buf, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, buf, n);
     if (w < 0 && errno == EINTR) continue;
@@ -79,7 +85,7 @@ inline pid_t CloneVfork(int (*fn)(void*), void* arg, const ChildStack& stack) {
 }
 
 // Dispositions of caught signals point into Node's code: reset them all.
-inline void ResetSignalDispositions() {
+TD_CHILD inline void ResetSignalDispositions() {
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
@@ -97,7 +103,7 @@ inline int MaxFdBeforeFork() {
 // close_range(2) of lo..hi -> 0 | errno. Only a kernel without it (before 5.9:
 // ENOSYS) falls back to closing one by one below max_fd; any other error (a
 // seccomp filter saying EPERM, say) is returned rather than fds leaked silently.
-inline int CloseFds(unsigned lo, unsigned hi, int max_fd) {
+TD_CHILD inline int CloseFds(unsigned lo, unsigned hi, int max_fd) {
   if (lo > hi) return 0;
   if (syscall(SYS_close_range, lo, hi, 0) == 0) return 0;
   if (errno != ENOSYS) return errno;

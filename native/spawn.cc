@@ -65,7 +65,7 @@ struct Spec {
 // One record on the ready pipe, sd_notify style (KEY=VALUE lines, blank line
 // ends it). ERRNO=0 means the step succeeded where it had to fail. Steps are
 // named only from native/steps.h, the list TypeScript reads too.
-void Report(int fd, Step step, int err) {
+TD_CHILD void Report(int fd, Step step, int err) {
   char buf[128];
   size_t n = Append(buf, 0, sizeof buf, "STEP=");
   n = Append(buf, n, sizeof buf, StepName(step));
@@ -75,7 +75,7 @@ void Report(int fd, Step step, int err) {
   WriteAll(fd, buf, n);
 }
 
-[[noreturn]] void Fail(const Spec& s, Step step, int err) {
+[[noreturn]] TD_CHILD void Fail(const Spec& s, Step step, int err) {
   Report(s.ready_fd, step, err);
   _exit(127);
 }
@@ -94,18 +94,18 @@ void Report(int fd, Step step, int err) {
 #define TD_SYS_SETGROUPS SYS_setgroups
 #endif
 
-int RawSetuid(uid_t uid) { return static_cast<int>(syscall(TD_SYS_SETUID, uid)); }
-int RawSetgid(gid_t gid) { return static_cast<int>(syscall(TD_SYS_SETGID, gid)); }
-int RawSetgroups(size_t n, const gid_t* groups) { return static_cast<int>(syscall(TD_SYS_SETGROUPS, n, groups)); }
+TD_CHILD int RawSetuid(uid_t uid) { return static_cast<int>(syscall(TD_SYS_SETUID, uid)); }
+TD_CHILD int RawSetgid(gid_t gid) { return static_cast<int>(syscall(TD_SYS_SETGID, gid)); }
+TD_CHILD int RawSetgroups(size_t n, const gid_t* groups) { return static_cast<int>(syscall(TD_SYS_SETGROUPS, n, groups)); }
 
 // Every fd from lo to hi closed (signal-safe.h), or the start fails naming close_range.
-void CloseRange(const Spec& s, unsigned lo, unsigned hi) {
+TD_CHILD void CloseRange(const Spec& s, unsigned lo, unsigned hi) {
   if (int err = CloseFds(lo, hi, s.max_fd)) Fail(s, Step::CLOSE_RANGE, err);
 }
 
 // pwrite(2) until all n bytes are written: a short count carries no errno (a
 // stale one would lie), so the next call either writes the rest or says why.
-int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
+TD_CHILD int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
   while (n > 0) {
     ssize_t w = pwrite(fd, buf, n, off);
     if (w < 0 && errno == EINTR) continue;
@@ -119,7 +119,7 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
 }
 
 // The daemon-to-be (second child). Never returns.
-[[noreturn]] void BecomeDaemon(const Spec& s) {
+[[noreturn]] TD_CHILD void BecomeDaemon(const Spec& s) {
   ResetSignalDispositions();
 
   umask(s.umask_value);
@@ -183,13 +183,13 @@ int PwriteAll(int fd, const char* buf, size_t n, off_t off) {
   Fail(s, Step::EXECVE, errno);
 }
 
-int DaemonMain(void* spec) { BecomeDaemon(*static_cast<const Spec*>(spec)); }
+TD_CHILD int DaemonMain(void* spec) { BecomeDaemon(*static_cast<const Spec*>(spec)); }
 
 // The intermediate child: leaves the caller's session, clones the daemon-to-be,
 // waits (CLONE_VFORK) until it has exec'd or failed, and tells the starter its
 // pid. Exiting makes the daemon an orphan (reparented to init or the nearest
 // subreaper) that is not a session leader.
-[[noreturn]] void Intermediate(const Spec& s) {
+[[noreturn]] TD_CHILD void Intermediate(const Spec& s) {
   if (setsid() < 0) { Report(s.ready_fd, Step::SETSID, errno); _exit(1); }
   pid_t pid = CloneVfork(DaemonMain, const_cast<Spec*>(&s), *s.daemon_stack);
   if (pid < 0) { Report(s.ready_fd, Step::FORK, errno); _exit(1); }
@@ -202,7 +202,7 @@ int DaemonMain(void* spec) { BecomeDaemon(*static_cast<const Spec*>(spec)); }
   _exit(0);
 }
 
-int IntermediateMain(void* spec) { Intermediate(*static_cast<const Spec*>(spec)); }
+TD_CHILD int IntermediateMain(void* spec) { Intermediate(*static_cast<const Spec*>(spec)); }
 
 // --- parent side: reading the spec from JavaScript ---
 

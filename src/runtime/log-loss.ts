@@ -6,6 +6,7 @@
 // that succeeds again puts one line in the log saying how much is missing.
 // See: man 2 write (ENOSPC, EDQUOT, EFBIG, EIO)
 import * as fs from 'node:fs';
+import { isoTime } from '../iso-time';
 
 export interface LogLoss {
   /** Bytes that never reached the log, since the daemon started. */
@@ -58,7 +59,7 @@ function lose(bytes: number, code: string): void {
   total.bytes += bytes;
   total.writes++;
   total.lastError = code;
-  gap ??= { bytes: 0, writes: 0, code, since: new Date().toISOString() };
+  gap ??= { bytes: 0, writes: 0, code, since: isoTime() };
   gap.bytes += bytes;
   gap.writes++;
   gap.code = code;

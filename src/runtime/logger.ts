@@ -3,6 +3,7 @@
 // daemon's log, so no line is lost at exit; a write that fails (full disk) is
 // counted by log-loss.ts, never thrown.
 import { writeLog } from './log-loss';
+import { isoTime } from '../iso-time';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -20,11 +21,11 @@ export interface Logger {
   notice(event: string, detail?: string): void;
 }
 
-export function formatLine(format: LogFormat, level: Level, event: string, detail: string | undefined, now = new Date()): string {
+export function formatLine(format: LogFormat, level: Level, event: string, detail: string | undefined, now = Date.now()): string {
   if (format === 'json') {
-    return JSON.stringify({ time: now.toISOString(), level, pid: process.pid, event, ...(detail !== undefined && { detail }) }) + '\n';
+    return JSON.stringify({ time: isoTime(now), level, pid: process.pid, event, ...(detail !== undefined && { detail }) }) + '\n';
   }
-  return `${now.toISOString()} ${level} ${process.pid} ${event}${detail ? ` ${detail.replace(/\n/g, '\\n')}` : ''}\n`;
+  return `${isoTime(now)} ${level} ${process.pid} ${event}${detail ? ` ${detail.replace(/\n/g, '\\n')}` : ''}\n`;
 }
 
 export function createLogger(format: LogFormat = 'text', fd = 2, level: Level = 'info'): Logger {

@@ -4,6 +4,7 @@
 // during shutdown they are ignored. Waiters (`taskdaemon reload`, the control
 // socket) get the result once the coalesced reloads have all finished.
 import type { ReloadResult } from './define';
+import { isoTime } from '../iso-time';
 
 export interface ReloadHooks {
   /** May a reload run now? 'defer' while starting, 'ignore' while stopping. */
@@ -89,7 +90,7 @@ export class Reloads {
       error = err instanceof Error ? err.message || err.name : String(err);
     }
     this.count++;
-    this.last = { generation, ok: error === null, error, at: new Date().toISOString() };
+    this.last = { generation, ok: error === null, error, at: isoTime() };
     this.hooks.ended(this.last);
   }
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from './logger';
+import { isoTime } from '../iso-time';
 
 export type State = { [key: string]: unknown };
 
@@ -31,7 +32,7 @@ export class StateStore {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
       return value as State;
     } catch (err) {
-      const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const aside = `${this.file}.corrupt-${isoTime().replace(/[:.]/g, '-')}`;
       fs.renameSync(this.file, aside);
       this.log.error('state-corrupt', `${this.file}: ${(err as Error).message}; moved to ${aside}, starting with empty state`);
       return {};

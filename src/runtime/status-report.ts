@@ -26,8 +26,8 @@ export interface StatusReport extends Omit<StatusInput, 'startedAt'> {
 // How long a callback queued now waits for the loop: what a request arriving
 // now would wait. Measured on demand, so an idle daemon pays no sampling timer.
 export function measureLoopDelay(): Promise<number> {
-  const t0 = performance.now();
-  return new Promise((resolve) => setImmediate(() => resolve(Math.round((performance.now() - t0) * 100) / 100)));
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve) => setImmediate(() => resolve(Math.round(Number(process.hrtime.bigint() - t0) / 1e4) / 100)));
 }
 
 export function statusReport(s: StatusInput, delayMs: number): StatusReport {

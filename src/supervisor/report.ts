@@ -9,6 +9,7 @@ import type { HealthReport } from '../runtime/define';
 import { measureLoopDelay, statusReport } from '../runtime/status-report';
 import { describeEnd } from '../process-end';
 import type { Supervisor, SupervisorPhase } from './supervisor';
+import { isoTime } from '../iso-time';
 
 export interface InstanceReport {
   slot: number;
@@ -61,7 +62,7 @@ export function instancesReport(sup: Supervisor): InstanceReport[] {
     state: s.current ? s.current.state : sup.phase === 'failed' ? 'given up' : s.timer ? 'restarting' : 'exited',
     uptimeMs: s.current ? now - s.current.startedAt : null,
     restarts: s.restarts,
-    lastEnd: s.lastEnd && { pid: s.lastEnd.pid, code: s.lastEnd.code, signal: s.lastEnd.signal, at: new Date(s.lastEnd.at).toISOString(), how: describeEnd(s.lastEnd) },
+    lastEnd: s.lastEnd && { pid: s.lastEnd.pid, code: s.lastEnd.code, signal: s.lastEnd.signal, at: isoTime(s.lastEnd.at), how: describeEnd(s.lastEnd) },
     restartInMs: s.restartAt !== null ? Math.max(0, s.restartAt - now) : null,
     replacement: s.next && { pid: s.next.pid, state: s.next.state },
   }));
@@ -91,7 +92,7 @@ export async function supervisorReport(sup: Supervisor): Promise<SupervisedStatu
       restart: sup.sup.restart,
       instances: instancesReport(sup),
       listen: sup.sup.listen.map((l) => ({ name: l.name, spec: l.text.replace(/^[^=:]+=/, '') })),
-      gaveUp: g && { reason: g.reason, at: new Date(g.at).toISOString(), slot: g.slot, pid: g.pid, how: describeEnd(g.end), restarts: g.restarts },
+      gaveUp: g && { reason: g.reason, at: isoTime(g.at), slot: g.slot, pid: g.pid, how: describeEnd(g.end), restarts: g.restarts },
       memory: ownMemory(),
     },
   };

@@ -183,7 +183,7 @@ export class Supervisor {
     if (this.phase !== 'starting') return; // stopped meanwhile
     if (failure !== null) return this.startFailed(failure);
     this.phase = 'ready';
-    this.log.info('ready', `pid ${process.pid}: ${this.instances.map((i) => `instance ${i.slot} pid ${i.pid}`).join(', ')} ready after ${Math.round(performance.now())} ms`);
+    this.log.info('ready', `pid ${process.pid}: ${this.instances.map((i) => `instance ${i.slot} pid ${i.pid}`).join(', ')} ready after ${Math.round(process.uptime() * 1000)} ms`);
     this.announce.ready();
     for (const wake of this.readyWaiters.splice(0)) wake();
     this.reloads.startupDone();

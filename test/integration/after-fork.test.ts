@@ -94,7 +94,7 @@ describe('source check', () => {
     for (const [file, fns] of [['spawn.cc', ['BecomeDaemon', 'Intermediate']], ['child.cc', ['BecomeChild', 'ChildFail']]] as const) {
       const src = fs.readFileSync(path.join(dir, file), 'utf8');
       for (const fn of fns) {
-        const start = src.indexOf(`[[noreturn]] void ${fn}(`);
+        const start = src.indexOf(`[[noreturn]] TD_CHILD void ${fn}(`);
         expect(start, fn).toBeGreaterThan(-1);
         const body = src.slice(start, src.indexOf('\n}\n', start));
         expect(body, fn).not.toMatch(/Napi::|napi_|malloc|new |std::string\(|push_back|printf/);

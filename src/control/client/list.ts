@@ -127,9 +127,10 @@ export async function listDaemons(o: ListOptions): Promise<ListedDaemon[]> {
   // CPU use is CPU time over a short window, sampled for every running daemon at once (as top does).
   const first = new Map<string, ProcUsage | null>();
   for (const r of found) if (r.s?.state === 'running' && r.s.pid) for (const pid of [r.s.pid, ...instancePids(r.s)]) first.set(`${r.pidfile}:${pid}`, procUsage(pid));
-  const t1 = performance.now();
+  // hrtime, not performance.now(): the first use of `performance` loads perf_hooks (2-4 ms).
+  const t1 = process.hrtime.bigint();
   if (first.size) await new Promise((resolve) => setTimeout(resolve, o.sampleMs ?? 200));
-  const windowS = (performance.now() - t1) / 1000;
+  const windowS = Number(process.hrtime.bigint() - t1) / 1e9;
   return found.map(({ pidfile, s, error }) => {
     const name = path.basename(pidfile, '.pid');
     const base: ListedDaemon = { name, pidfile, pid: null, state: 'unknown', answered: null, note: error, uptimeMs: null, restarts: null, rssBytes: null, cpuPercent: null, uid: null, version: null, taskdaemon: null };
