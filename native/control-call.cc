@@ -144,21 +144,23 @@ void Exchange(Call& c) {
   close(fd);
 }
 
-// On the main thread: { reply } | { end: 'timeout'|'closed'|'too-long', partial } | { errno, syscall }.
+// { reply } | { end: 'timeout'|'closed'|'too-long', partial } | { errno, syscall }.
+Napi::Value Result(Napi::Env env, const Call& c) {
+  if (c.end == End::kFailed) return Failure(env, c.syscall, c.err);
+  Napi::Object out = Napi::Object::New(env);
+  if (c.end == End::kReply) out.Set("reply", Napi::String::New(env, c.reply));
+  else {
+    out.Set("end", Napi::String::New(env, c.end == End::kTimeout ? "timeout" : c.end == End::kClosed ? "closed" : "too-long"));
+    out.Set("partial", Napi::Boolean::New(env, !c.reply.empty()));
+  }
+  return out;
+}
+
+// On the main thread: the promise gets the result.
 void Settle(Napi::Env env, Napi::Function, std::nullptr_t*, Call* c) {
   if (env != nullptr) {
     Napi::HandleScope scope(env);
-    if (c->end == End::kFailed) {
-      c->deferred.Resolve(Failure(env, c->syscall, c->err));
-    } else {
-      Napi::Object out = Napi::Object::New(env);
-      if (c->end == End::kReply) out.Set("reply", Napi::String::New(env, c->reply));
-      else {
-        out.Set("end", Napi::String::New(env, c->end == End::kTimeout ? "timeout" : c->end == End::kClosed ? "closed" : "too-long"));
-        out.Set("partial", Napi::Boolean::New(env, !c->reply.empty()));
-      }
-      c->deferred.Resolve(out);
-    }
+    c->deferred.Resolve(Result(env, *c));
   }
   delete c;
 }
@@ -200,8 +202,24 @@ static Napi::Value ControlCall(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// controlCallSync(path, requestLine, timeoutMs, maxReply) -> the same result, on
+// this thread: for a command that makes one call and has nothing else to do
+// meanwhile (status, reload, health, call), no thread to start and hand back
+// from (about 1 ms of such a command, bench/RESULTS.md). Signals still end it
+// as they would end the command (a SIGINT with no handler), or are seen after.
+static Napi::Value ControlCallSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ExpectArgs(info, 4)) return env.Undefined();
+  int timeout_ms = info[2].As<Napi::Number>().Int32Value();
+  Call c(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), timeout_ms < 0 ? 0 : timeout_ms,
+         static_cast<size_t>(info[3].As<Napi::Number>().Int64Value()));
+  Exchange(c);
+  return Result(env, c);
+}
+
 void InitControlCall(Napi::Env env, Napi::Object exports) {
   exports.Set("controlCall", Napi::Function::New(env, ControlCall, "controlCall"));
+  exports.Set("controlCallSync", Napi::Function::New(env, ControlCallSync, "controlCallSync"));
 }
 
 }  // namespace taskdaemon

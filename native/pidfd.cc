@@ -63,7 +63,17 @@ static Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
   return p;
 }
 
+// pidfdWaitSync(fd, timeoutMs) -> the same, on this thread: for a command that
+// has nothing else to do until the process exits (`taskdaemon stop`).
+static Napi::Value PidfdWaitSync(const Napi::CallbackInfo& info) {
+  if (!ExpectArgs(info, 2)) return info.Env().Undefined();
+  struct pollfd p = {info[0].As<Napi::Number>().Int32Value(), POLLIN, 0};
+  int rc = PollWithDeadline(&p, 1, info[1].As<Napi::Number>().Int32Value());
+  return Napi::Number::New(info.Env(), rc > 0 ? 1 : (rc == 0 ? 0 : -errno));
+}
+
 void InitPidfd(Napi::Env env, Napi::Object exports) {
+  exports.Set("pidfdWaitSync", Napi::Function::New(env, PidfdWaitSync, "pidfdWaitSync"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait, "pidfdWait"));

@@ -45,6 +45,9 @@ export interface ChildSpec {
   deathSignal?: number;
 }
 
+/** One exchange on a control socket: the reply line, how it ended without one, or the failed syscall. */
+export type ControlCallResult = { reply: string } | { end: 'timeout' | 'closed' | 'too-long'; partial: boolean } | NativeFailure;
+
 /** How a child ended: an exit code, or the signal that killed it. */
 export interface ChildExit {
   pid: number;
@@ -89,6 +92,8 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   pidfdSendSignal(fd: number, signal: number): number;
   pidfdWait(fd: number, timeoutMs: number): Promise<number>;
+  /** pidfdWait on the calling thread (blocking-waits.ts). */
+  pidfdWaitSync(fd: number, timeoutMs: number): number;
   lookupUser(nameOrUid: string): PasswdEntry | null | number;
   lookupGroup(nameOrGid: string): GroupEntry | null | number;
   groupList(user: string, gid: number): number[] | number;
@@ -105,7 +110,9 @@ export interface NativeBinding {
   /** _exit(2): ends the process at once (exit-now.ts). */
   exitNow(code: number): never;
   /** One request line to a unix socket and its first reply line, within timeoutMs (a thread of its own). */
-  controlCall(path: string, request: string, timeoutMs: number, maxReply: number): Promise<{ reply: string } | { end: 'timeout' | 'closed' | 'too-long'; partial: boolean } | NativeFailure>;
+  controlCall(path: string, request: string, timeoutMs: number, maxReply: number): Promise<ControlCallResult>;
+  /** controlCall on the calling thread (blocking-waits.ts). */
+  controlCallSync(path: string, request: string, timeoutMs: number, maxReply: number): ControlCallResult;
   /** A listening unix socket at `path` with `mode` (default 0600), set before listen(2). */
   unixListen(path: string, backlog: number, mode?: number): number | NativeFailure;
   /** A listening TCP socket (SO_REUSEADDR; IPv6 only for family 6) on a numeric address. */

@@ -4,6 +4,7 @@
 // See: man 2 pidfd_open, man 2 pidfd_send_signal
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { waitsOnMainThread } from './blocking-waits';
 import { check } from './errors';
 import { native } from './native';
 import type { RetryStep } from './retry';
@@ -45,7 +46,8 @@ export async function terminate(pid: number, opts: TerminateOptions): Promise<Te
         continue;
       }
       // The pidfd polls readable the moment the process exits: no sleep loop.
-      if (check(await n.pidfdWait(fd, step.waitMs), 'poll') === 1) return last === 'SIGKILL' ? 'killed' : 'exited';
+      const exited = waitsOnMainThread() ? n.pidfdWaitSync(fd, step.waitMs) : await n.pidfdWait(fd, step.waitMs);
+      if (check(exited, 'poll') === 1) return last === 'SIGKILL' ? 'killed' : 'exited';
     }
     return 'survived';
   } finally {

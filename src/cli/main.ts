@@ -11,6 +11,12 @@ import { ACTIONS, type Action } from './actions';
 import { err, json, oneLine, stdoutUsed } from './output';
 import type * as Program from './program';
 import { quickParse } from './quick-parse';
+import { waitOnMainThread } from '../blocking-waits';
+
+// Commands that make one control call or wait at a time and have nothing else
+// to do meanwhile: they wait on the main thread (blocking-waits.ts). Not `list`
+// (every daemon at once) nor `start`/`restart` (SIGINT handlers while they wait).
+const WAIT_ON_MAIN_THREAD: ReadonlySet<string> = new Set(['status', 'stop', 'reload', 'health', 'call']);
 
 
 function report(e: unknown, debug: boolean, asJson: boolean): number {
@@ -67,6 +73,7 @@ export function main(argv: string[] = process.argv): void {
   const run: Program.Runner = (command, operands, flags) =>
     runner(() => {
       requireSupportedPlatform(command);
+      if (WAIT_ON_MAIN_THREAD.has(command)) waitOnMainThread();
       return ACTIONS[command](operands, flags);
     });
   const quick = quickParse(argv.slice(2));

@@ -32,14 +32,29 @@ export function watchConfig(file: string, onChange: () => void, log: Logger, deb
     };
   } catch (err) {
     log.warn('watch-fallback', `${file}: ${(err as Error).message}; polling every second instead`);
-    const listener = (cur: fs.Stats, prev: fs.Stats): void => {
-      if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size) fire();
+    // Our own poll from a first look taken now, before readiness: fs.watchFile
+    // takes its first stat in the thread pool, and a file created before that
+    // stat came back (right after `start` returned) was never seen as a change.
+    const look = (): string => {
+      try {
+        const st = fs.statSync(file, { throwIfNoEntry: false });
+        return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'missing';
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code ?? 'unreadable';
+      }
     };
-    fs.watchFile(file, { interval: 1000, persistent: false }, listener);
+    let last = look();
+    const poll = setInterval(() => {
+      const now = look();
+      if (now === last) return;
+      last = now;
+      fire();
+    }, 1000);
+    poll.unref();
     return {
       close: () => {
         clearTimeout(timer);
-        fs.unwatchFile(file, listener);
+        clearInterval(poll);
       },
     };
   }

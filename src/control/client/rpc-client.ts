@@ -2,8 +2,9 @@
 // back (garbage, a truncated line, a flood) ends in a clear TaskdaemonError,
 // never an exception from a data handler. The socket work is native
 // (native/control-call.cc): no node:net for a command to load.
+import { waitsOnMainThread } from '../../blocking-waits';
 import { isFailure, systemError, TaskdaemonError } from '../../errors';
-import { native } from '../../native';
+import { native, type ControlCallResult } from '../../native';
 
 export { controlSocketPath } from '../../paths';
 
@@ -42,23 +43,27 @@ function parseReply<T>(line: string): { result: T } | { error: { code: number; m
   return { result: m.result as T };
 }
 
-export function rpcCall<T = unknown>(socketPath: string, method: string, params: object = {}, timeoutMs = 10_000): Promise<T> {
+// The result of one exchange, or the error that says why there is none.
+function settle<T>(got: ControlCallResult, socketPath: string, method: string, timeoutMs: number): T {
+  if (isFailure(got)) throw systemError(got.errno, got.syscall, socketPath);
+  if ('end' in got) {
+    if (got.end === 'timeout') throw new TaskdaemonError(`no answer to '${method}' from ${socketPath} within ${timeoutMs} ms`, { code: 'ERR_CONTROL_TIMEOUT' });
+    if (got.end === 'too-long') throw badReply(socketPath, method, `more than ${MAX_REPLY} bytes without a line end`);
+    throw new TaskdaemonError(`${socketPath} closed ${got.partial ? 'in the middle of its answer to' : 'before answering'} '${method}'`, { code: 'ERR_CONTROL_CLOSED' });
+  }
+  const r = parseReply<T>(got.reply);
+  if ('bad' in r) throw badReply(socketPath, method, r.bad);
+  if ('error' in r) throw new RpcCallError(r.error.code, r.error.message);
+  return r.result;
+}
+
+export async function rpcCall<T = unknown>(socketPath: string, method: string, params: object = {}, timeoutMs = 10_000): Promise<T> {
   const request = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) + '\n';
-  // native/control-call.cc: the exchange in a thread of its own (node:net would cost every command its load).
+  // native/control-call.cc: the exchange in a thread of its own, or on this one
+  // (blocking-waits.ts); node:net would cost every command its load.
   // A deadline past what poll(2) takes (a --timeout near the limit, plus a margin) waits as long as it can.
   const waitMs = Math.min(Math.max(Math.ceil(timeoutMs), 0), 2 ** 31 - 1);
-  return native()
-    .controlCall(socketPath, request, Number.isNaN(waitMs) ? 0 : waitMs, MAX_REPLY)
-    .then((got) => {
-      if (isFailure(got)) throw systemError(got.errno, got.syscall, socketPath);
-      if ('end' in got) {
-        if (got.end === 'timeout') throw new TaskdaemonError(`no answer to '${method}' from ${socketPath} within ${timeoutMs} ms`, { code: 'ERR_CONTROL_TIMEOUT' });
-        if (got.end === 'too-long') throw badReply(socketPath, method, `more than ${MAX_REPLY} bytes without a line end`);
-        throw new TaskdaemonError(`${socketPath} closed ${got.partial ? 'in the middle of its answer to' : 'before answering'} '${method}'`, { code: 'ERR_CONTROL_CLOSED' });
-      }
-      const r = parseReply<T>(got.reply);
-      if ('bad' in r) throw badReply(socketPath, method, r.bad);
-      if ('error' in r) throw new RpcCallError(r.error.code, r.error.message);
-      return r.result;
-    });
+  const n = native();
+  const args = [socketPath, request, Number.isNaN(waitMs) ? 0 : waitMs, MAX_REPLY] as const;
+  return settle<T>(waitsOnMainThread() ? n.controlCallSync(...args) : await n.controlCall(...args), socketPath, method, timeoutMs);
 }
