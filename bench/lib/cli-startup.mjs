@@ -11,7 +11,7 @@ export async function startDaemon(ctx, root, name) {
   const pidfile = path.join(ctx.dir, `${name}.pid`);
   const stamp = path.join(ctx.dir, `${name}.stamp`);
   const env = { ...ctx.env, BENCH_TASKDAEMON: root };
-  await ctx.launchers.prompt.run([ctx.node, cli, 'start', ctx.app, '--name', name, '--pidfile', pidfile, '--stdout', path.join(ctx.dir, `${name}.log`), '--', '0', stamp], { env });
+  await ctx.launchers.prompt.run([ctx.node, cli, 'start', ctx.app, '--name', name, '--pidfile', pidfile, '--stdout', path.join(ctx.dir, `${name}.log`), '--pass-env', 'BENCH_TASKDAEMON', '--', '0', stamp], { env });
   const pid = ctx.pids.add((await waitStamp(stamp)).pid);
   return { pid, pidfile, cli, stop: () => ctx.launchers.prompt.run([ctx.node, cli, 'stop', '--pidfile', pidfile], { env }) };
 }

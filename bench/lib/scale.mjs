@@ -28,7 +28,7 @@ async function taskdaemonScale(ctx, n, dir) {
   const names = Array.from({ length: n }, (_, i) => `bench-scale-${i}`);
   const pidfile = (name) => path.join(dir, `${name}.pid`);
   const stamp = (name) => path.join(dir, `${name}.stamp`);
-  const start = (name, st = stamp(name)) => [...cli, 'start', ctx.app, '--name', name, '--pidfile', pidfile(name), '--stdout', path.join(dir, `${name}.log`), '--', '0', st];
+  const start = (name, st = stamp(name)) => [...cli, 'start', ctx.app, '--name', name, '--pidfile', pidfile(name), '--stdout', path.join(dir, `${name}.log`), '--pass-env', 'BENCH_TASKDAEMON', '--', '0', st];
 
   const started = await parallel(L, names.map((name) => start(name)), env, [0]);
   const pids = await stampsOf(names.map(stamp), ctx.pids);
