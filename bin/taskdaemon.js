@@ -52,6 +52,8 @@ if (Module.enableCompileCache) {
   else {
     const vm = require('node:vm');
     const m = { exports: {} };
+    // Code from a cache cannot import() (node loses its callback): `run app.mjs` imports from here (src/runtime/load-entry.ts).
+    globalThis[Symbol.for('taskdaemon.import')] = (url) => import(url);
     new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })
       .runInThisContext()
       .call(m.exports, m.exports, Module.createRequire(file), m, file, path.dirname(file));

@@ -38,6 +38,16 @@ describe('run (foreground)', () => {
     expect(fs.existsSync(sb.pidfile)).toBe(false);
   });
 
+  it('runs an ES module with top-level await (on Node 20 the CLI runs from its code cache, whose import() needs the loader\'s)', async () => {
+    sb = sandbox();
+    const { child, stderr } = runForeground([path.join(FIXTURES, 'plain-esm.mjs'), '--name', sb.name, '--pidfile', sb.pidfile]);
+    await waitFor(() => / ready pid \d+/.test(stderr()), 10_000, () => `readiness in ${stderr()}`);
+    expect(stderr()).not.toContain('load-failed');
+    expect((await td(['stop', '--pidfile', sb.pidfile])).code).toBe(0);
+    await waitFor(() => child.exitCode !== null, 5_000, 'the CLI to exit');
+    expect(child.exitCode).toBe(0);
+  });
+
   it('is stopped by `taskdaemon stop` like a started daemon', async () => {
     sb = sandbox();
     const { child, stderr } = runForeground([PROBE, '--name', sb.name, '--pidfile', sb.pidfile, '--', sb.tag]);
