@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -30,24 +31,21 @@ namespace {
 // How an exchange ended: a reply line, or why there is none.
 enum class End { kReply, kTimeout, kClosed, kTooLong, kFailed };
 
-struct Call;
-void Settle(Napi::Env env, Napi::Function, std::nullptr_t*, Call* c);
-using Settler = Napi::TypedThreadSafeFunction<std::nullptr_t, Call, Settle>;
-
-struct Call {
+// One exchange: what to send where, by when, and how it ended.
+struct Exchange {
   std::string path, request;
   int64_t deadline;
   size_t max_reply;
-  Napi::Promise::Deferred deferred;
-  Settler settle;
-  pthread_t thread;
   End end = End::kFailed;
   std::string reply;  // the line (kReply), or what came before the end
   const char* syscall = nullptr;
   int err = 0;
 
-  Call(Napi::Env env, std::string p, std::string r, int timeout_ms, size_t max)
-      : path(std::move(p)), request(std::move(r)), deadline(MonotonicMs() + timeout_ms), max_reply(max), deferred(Napi::Promise::Deferred::New(env)) {}
+  // From the JavaScript arguments (path, requestLine, timeoutMs, maxReply).
+  explicit Exchange(const Napi::CallbackInfo& info)
+      : path(info[0].As<Napi::String>().Utf8Value()), request(info[1].As<Napi::String>().Utf8Value()),
+        deadline(MonotonicMs() + std::max(info[2].As<Napi::Number>().Int32Value(), 0)),
+        max_reply(static_cast<size_t>(info[3].As<Napi::Number>().Int64Value())) {}
 
   int LeftMs() const { return MsLeft(deadline); }
   void Fail(const char* step, int e) {
@@ -57,8 +55,22 @@ struct Call {
   }
 };
 
+struct Call;
+void Settle(Napi::Env env, Napi::Function, std::nullptr_t*, Call* c);
+using Settler = Napi::TypedThreadSafeFunction<std::nullptr_t, Call, Settle>;
+
+// An exchange in a thread of its own, settling a promise on the main thread.
+struct Call {
+  Exchange x;
+  Napi::Promise::Deferred deferred;
+  Settler settle;
+  pthread_t thread;
+
+  explicit Call(const Napi::CallbackInfo& info) : x(info), deferred(Napi::Promise::Deferred::New(info.Env())) {}
+};
+
 // connect(2) to `path` within the deadline; -1 with the call failed or timed out.
-int Connect(Call& c) {
+int Connect(Exchange& c) {
   UnixAddress addr(c.path, "connect");
   if (addr.step) {
     c.Fail(addr.step, addr.err);
@@ -93,7 +105,7 @@ int Connect(Call& c) {
 }
 
 // Send the request, then read until the first newline, the end, the size limit or the deadline.
-void Exchange(Call& c) {
+void RunExchange(Exchange& c) {
   int fd = Connect(c);
   if (fd < 0) return;
   size_t sent = 0;
@@ -145,7 +157,7 @@ void Exchange(Call& c) {
 }
 
 // { reply } | { end: 'timeout'|'closed'|'too-long', partial } | { errno, syscall }.
-Napi::Value Result(Napi::Env env, const Call& c) {
+Napi::Value Result(Napi::Env env, const Exchange& c) {
   if (c.end == End::kFailed) return Failure(env, c.syscall, c.err);
   Napi::Object out = Napi::Object::New(env);
   if (c.end == End::kReply) out.Set("reply", Napi::String::New(env, c.reply));
@@ -160,7 +172,7 @@ Napi::Value Result(Napi::Env env, const Call& c) {
 void Settle(Napi::Env env, Napi::Function, std::nullptr_t*, Call* c) {
   if (env != nullptr) {
     Napi::HandleScope scope(env);
-    c->deferred.Resolve(Result(env, *c));
+    c->deferred.Resolve(Result(env, c->x));
   }
   delete c;
 }
@@ -168,7 +180,7 @@ void Settle(Napi::Env env, Napi::Function, std::nullptr_t*, Call* c) {
 // The call's own thread: the exchange, then its result to the main thread.
 void* Run(void* arg) {
   auto* c = static_cast<Call*>(arg);
-  Exchange(*c);
+  RunExchange(c->x);
   Settler settle = c->settle;
   // napi_closing: the environment is going away (process.exit); the result has nobody to go to.
   if (settle.BlockingCall(c) != napi_ok) delete c;
@@ -182,9 +194,7 @@ void* Run(void* arg) {
 static Napi::Value ControlCall(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ExpectArgs(info, 4)) return env.Undefined();
-  int timeout_ms = info[2].As<Napi::Number>().Int32Value();
-  auto* c = new Call(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), timeout_ms < 0 ? 0 : timeout_ms,
-                     static_cast<size_t>(info[3].As<Napi::Number>().Int64Value()));
+  auto* c = new Call(info);
   Napi::Promise promise = c->deferred.Promise();
   // Holds the event loop open until the result is back, as a socket would.
   c->settle = Settler::New(env, "taskdaemon.controlCall", 0, 1);
@@ -210,11 +220,9 @@ static Napi::Value ControlCall(const Napi::CallbackInfo& info) {
 static Napi::Value ControlCallSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ExpectArgs(info, 4)) return env.Undefined();
-  int timeout_ms = info[2].As<Napi::Number>().Int32Value();
-  Call c(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), timeout_ms < 0 ? 0 : timeout_ms,
-         static_cast<size_t>(info[3].As<Napi::Number>().Int64Value()));
-  Exchange(c);
-  return Result(env, c);
+  Exchange x(info);
+  RunExchange(x);
+  return Result(env, x);
 }
 
 void InitControlCall(Napi::Env env, Napi::Object exports) {

@@ -29,6 +29,14 @@ static Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), rc < 0 ? -errno : 0);
 }
 
+// Waits up to timeout_ms (-1: forever) for fd to poll readable: 1 readable, 0 timed out, -errno.
+// Signals do not cut the wait short (deadline.h).
+static int WaitReadable(int fd, int timeout_ms) {
+  struct pollfd p = {fd, POLLIN, 0};
+  int rc = PollWithDeadline(&p, 1, timeout_ms);
+  return rc > 0 ? 1 : (rc == 0 ? 0 : -errno);
+}
+
 // A pidfd polls readable once its process has exited; the wait runs on the
 // libuv thread pool so the event loop stays free.
 class PidfdWaitWorker : public Napi::AsyncWorker {
@@ -39,12 +47,7 @@ class PidfdWaitWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  // Signals on this thread do not cut the wait short (deadline.h).
-  void Execute() override {
-    struct pollfd p = {fd_, POLLIN, 0};
-    int rc = PollWithDeadline(&p, 1, timeout_ms_);
-    result_ = rc > 0 ? 1 : (rc == 0 ? 0 : -errno);
-  }
+  void Execute() override { result_ = WaitReadable(fd_, timeout_ms_); }
   void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), result_)); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
@@ -67,16 +70,14 @@ static Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
 // has nothing else to do until the process exits (`taskdaemon stop`).
 static Napi::Value PidfdWaitSync(const Napi::CallbackInfo& info) {
   if (!ExpectArgs(info, 2)) return info.Env().Undefined();
-  struct pollfd p = {info[0].As<Napi::Number>().Int32Value(), POLLIN, 0};
-  int rc = PollWithDeadline(&p, 1, info[1].As<Napi::Number>().Int32Value());
-  return Napi::Number::New(info.Env(), rc > 0 ? 1 : (rc == 0 ? 0 : -errno));
+  return Napi::Number::New(info.Env(), WaitReadable(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()));
 }
 
 void InitPidfd(Napi::Env env, Napi::Object exports) {
-  exports.Set("pidfdWaitSync", Napi::Function::New(env, PidfdWaitSync, "pidfdWaitSync"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait, "pidfdWait"));
+  exports.Set("pidfdWaitSync", Napi::Function::New(env, PidfdWaitSync, "pidfdWaitSync"));
 }
 
 }  // namespace taskdaemon

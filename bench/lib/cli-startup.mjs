@@ -3,7 +3,7 @@
 // `stop` and the second `status` name a daemon that does not run, so they
 // measure the CLI's start-up plus reading a pidfile.
 import path from 'node:path';
-import { waitStamp } from './proc.mjs';
+import { PASS_LIBRARY, waitStamp } from './proc.mjs';
 
 /** Starts the fixture under taskdaemon from `root`; returns { pid, pidfile, stop() }. */
 export async function startDaemon(ctx, root, name) {
@@ -11,7 +11,7 @@ export async function startDaemon(ctx, root, name) {
   const pidfile = path.join(ctx.dir, `${name}.pid`);
   const stamp = path.join(ctx.dir, `${name}.stamp`);
   const env = { ...ctx.env, BENCH_TASKDAEMON: root };
-  await ctx.launchers.prompt.run([ctx.node, cli, 'start', ctx.app, '--name', name, '--pidfile', pidfile, '--stdout', path.join(ctx.dir, `${name}.log`), '--pass-env', 'BENCH_TASKDAEMON', '--', '0', stamp], { env });
+  await ctx.launchers.prompt.run([ctx.node, cli, 'start', ctx.app, '--name', name, '--pidfile', pidfile, '--stdout', path.join(ctx.dir, `${name}.log`), ...PASS_LIBRARY, '--', '0', stamp], { env });
   const pid = ctx.pids.add((await waitStamp(stamp)).pid);
   return { pid, pidfile, cli, stop: () => ctx.launchers.prompt.run([ctx.node, cli, 'stop', '--pidfile', pidfile], { env }) };
 }

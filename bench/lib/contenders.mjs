@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { monoMs } from './launcher.mjs';
-import { memory, readPid, sleep, waitGone, waitStamp } from './proc.mjs';
+import { memory, PASS_LIBRARY, readPid, sleep, waitGone, waitStamp } from './proc.mjs';
 
 // Memory is read this long after ready, the same moment for every contender.
 const MEMORY_SETTLE_MS = 200;
@@ -68,12 +68,8 @@ export function makeContenders(ctx) {
     const cli = path.join(root, 'bin', 'taskdaemon.js');
     const stamp = stampFile(t.dir, label);
     const pidfile = path.join(t.dir, `${label}.pid`);
-    // Passed on to the daemon (its environment is otherwise clean): the fixture's
-    // require of the library then names this checkout's own, which the runtime
-    // already holds. Without it a baseline's daemon loaded the measured tree's
-    // library as a second copy, and its start and memory rows paid for that.
     const tdEnv = { ...env, BENCH_TASKDAEMON: root };
-    const r = await L.run([node, cli, 'start', app, '--name', label, '--pidfile', pidfile, '--stdout', path.join(t.dir, `${label}.log`), '--pass-env', 'BENCH_TASKDAEMON', '--', '0', stamp], { env: tdEnv });
+    const r = await L.run([node, cli, 'start', app, '--name', label, '--pidfile', pidfile, '--stdout', path.join(t.dir, `${label}.log`), ...PASS_LIBRARY, '--', '0', stamp], { env: tdEnv });
     const s = await waitStamp(stamp);
     const pid = pids.add(s.pid);
     const figures = stampFigures(r.t0, r.t1, s);

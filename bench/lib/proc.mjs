@@ -93,3 +93,10 @@ export class PidTracker {
     return killed;
   }
 }
+
+// Added to every taskdaemon start of the fixture: the daemon's environment is
+// otherwise clean, and BENCH_TASKDAEMON (set to the checkout being measured)
+// must reach it, so the fixture's require of the library names the copy its
+// runtime already holds. Without it a baseline's daemon loaded the measured
+// tree's library as a second copy, and its start and memory rows paid for that.
+export const PASS_LIBRARY = ['--pass-env', 'BENCH_TASKDAEMON'];

@@ -6,7 +6,7 @@
 // there is how many copies ended up running.
 import fs from 'node:fs';
 import path from 'node:path';
-import { sleep, waitStamp } from './proc.mjs';
+import { PASS_LIBRARY, sleep, waitStamp } from './proc.mjs';
 
 /** Runs all argvs at once; resolves { wall, results } (wall: first spawn → last exit). */
 async function parallel(L, argvs, env, okCodes) {
@@ -28,7 +28,7 @@ async function taskdaemonScale(ctx, n, dir) {
   const names = Array.from({ length: n }, (_, i) => `bench-scale-${i}`);
   const pidfile = (name) => path.join(dir, `${name}.pid`);
   const stamp = (name) => path.join(dir, `${name}.stamp`);
-  const start = (name, st = stamp(name)) => [...cli, 'start', ctx.app, '--name', name, '--pidfile', pidfile(name), '--stdout', path.join(dir, `${name}.log`), '--pass-env', 'BENCH_TASKDAEMON', '--', '0', st];
+  const start = (name, st = stamp(name)) => [...cli, 'start', ctx.app, '--name', name, '--pidfile', pidfile(name), '--stdout', path.join(dir, `${name}.log`), ...PASS_LIBRARY, '--', '0', st];
 
   const started = await parallel(L, names.map((name) => start(name)), env, [0]);
   const pids = await stampsOf(names.map(stamp), ctx.pids);

@@ -2,7 +2,7 @@
 import { pathToFileURL } from 'node:url';
 
 /** Where a loader that runs this code from a code cache leaves an import() of its own. */
-export const IMPORT_FROM_LOADER = Symbol.for('taskdaemon.import');
+const IMPORT_FROM_LOADER = Symbol.for('taskdaemon.import');
 
 // require() first: it keeps the ES module loader (about 2 MB) out of CommonJS
 // daemons, and on Node >= 20.19 it loads synchronous ES modules too. Only an
