@@ -30,33 +30,31 @@ let main = '../dist/cli/main.js';
 if (named !== undefined && /^[a-z]+(-[a-z]+)*$/.test(named) && fs.existsSync(path.join(__dirname, `../dist/cli/main-${named}.js`))) {
   main = `../dist/cli/main-${named}.js`;
 }
-if (Module.enableCompileCache) {
-  // Node >= 22.1 caches compiled code between runs: every command starts faster.
+// The V8 code cache made for this very node (its version and CPU) when the
+// package was built or installed (scripts/code-cache.js): it holds what the
+// command runs, not just its load. Any other node compiles, with node's own
+// compile cache on Node >= 22.1.
+const file = path.join(__dirname, main);
+let cachedData;
+try {
+  cachedData = fs.readFileSync(`${file}.${process.version}-${process.arch}.cache`);
+} catch {
+  /* not made for this node */
+}
+if (cachedData) {
+  const vm = require('node:vm');
+  const m = { exports: {} };
+  // Code from a cache cannot import() (node loses its callback): `run app.mjs` imports from here (src/runtime/load-entry.ts).
+  globalThis[Symbol.for('taskdaemon.import')] = (url) => import(url);
+  new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })
+    .runInThisContext()
+    .call(m.exports, m.exports, Module.createRequire(file), m, file, path.dirname(file));
+  m.exports.main(process.argv);
+} else {
   // In the package's own dist/, as trusted as the code it caches: not node's
   // default under /tmp, where another user could have made the directory first
   // and left code for root's next command. A user who cannot write here runs
-  // without the cache (enableCompileCache never throws).
-  Module.enableCompileCache(path.join(__dirname, '..', 'dist', '.compile-cache'));
+  // without the cache (enableCompileCache never throws). Written at exit (src/exit-now.ts).
+  Module.enableCompileCache?.(path.join(__dirname, '..', 'dist', '.compile-cache'));
   require(main).main(process.argv);
-} else {
-  // Older nodes: the code cache written at build time (scripts/code-cache.js), when there is one.
-  const file = path.join(__dirname, main);
-  let cachedData;
-  try {
-    // Only the node that made it: its version and its CPU (scripts/code-cache.js).
-    cachedData = fs.readFileSync(`${file}.${process.version}-${process.arch}.cache`);
-  } catch {
-    /* not built: compile as usual */
-  }
-  if (!cachedData) require(main).main(process.argv);
-  else {
-    const vm = require('node:vm');
-    const m = { exports: {} };
-    // Code from a cache cannot import() (node loses its callback): `run app.mjs` imports from here (src/runtime/load-entry.ts).
-    globalThis[Symbol.for('taskdaemon.import')] = (url) => import(url);
-    new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })
-      .runInThisContext()
-      .call(m.exports, m.exports, Module.createRequire(file), m, file, path.dirname(file));
-    m.exports.main(process.argv);
-  }
 }

@@ -6,6 +6,8 @@
 // throws ERR_UNSUPPORTED_PLATFORM when used, naming the log. In a checkout of
 // taskdaemon itself (`npm ci` there) a failed build fails the install, log shown.
 // `npm install --build-from-source` skips the prebuilds.
+// Then the CLI's code cache for the installing node (scripts/code-cache.js),
+// when the package has none for it: every command starts faster with it.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -60,4 +62,11 @@ function main() {
   console.error('taskdaemon: it will throw ERR_UNSUPPORTED_PLATFORM until a C++ compiler, make and python3 are installed and `npm rebuild taskdaemon` runs');
 }
 
+// Best effort: a package directory it cannot write (or no bundles: a checkout
+// before `npm run compile`, which makes them and their caches) is no failure.
+function codeCache() {
+  spawnSync(process.execPath, [path.join(__dirname, 'code-cache.js'), '--if-missing'], { cwd: root, stdio: 'ignore', timeout: 120_000 });
+}
+
 main();
+codeCache();

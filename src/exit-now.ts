@@ -12,8 +12,22 @@ const WRITES_AT_EXIT = /--(cpu-prof|heap-prof|prof\b|report-on-|trace-exit)/;
 export function exitAfterListeners(code: number): never {
   const exitNow = WRITES_AT_EXIT.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`) || process.env.NODE_V8_COVERAGE ? null : addonExit();
   // Added last, so it runs last; a listener before it may still change process.exitCode.
-  if (exitNow) process.on('exit', (c) => exitNow(Number(process.exitCode ?? c) || 0));
+  if (exitNow) process.on('exit', (c) => compileCacheWritten() && exitNow(Number(process.exitCode ?? c) || 0));
   return process.exit(code);
+}
+
+// Node >= 22.1 writes its compile cache (bin/taskdaemon.js enables it) in its
+// teardown, which _exit skips: written here instead, or, by a node that cannot
+// (22.1-22.9 has no flushCompileCache), left to node's own exit. Only entries
+// compiled in this run are written: a warm run writes nothing.
+// See: https://nodejs.org/api/module.html#moduleflushcompilecache
+function compileCacheWritten(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const m = require('node:module') as { getCompileCacheDir?: () => string | undefined; flushCompileCache?: () => void };
+  if (!m.getCompileCacheDir?.()) return true;
+  if (!m.flushCompileCache) return false;
+  m.flushCompileCache();
+  return true;
 }
 
 // Loaded now, not inside the listener; no addon (an unsupported machine): node's own exit.
