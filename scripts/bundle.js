@@ -107,6 +107,10 @@ const LIBRARY = new Set([path.join(SRC, 'index.ts'), path.join(SRC, 'manager.ts'
 const lazyLibraryFromTsc = (outfile) => leaveToTsc(outfile, (args) => LIBRARY.has(args.importer));
 
 async function bundle(entry, outfile, extra = {}) {
+  // A new bundle makes every code cache of the old one stale, whichever node made it
+  // (V8 checks a cache against the source's length only): scripts/code-cache.js remakes them.
+  const dir = path.dirname(outfile);
+  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f.startsWith(`${path.basename(outfile)}.`) && f.endsWith('.cache')) fs.rmSync(path.join(dir, f));
   await esbuild.build({
     entryPoints: [path.join(SRC, entry)],
     outfile,

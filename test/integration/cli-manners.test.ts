@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/option-table';
 import { ROOT, td } from '../helpers/cli';
@@ -35,6 +36,16 @@ describe('CLI manners', () => {
       const r = await td([word, 'x']);
       expect(r.code, word).toBe(2);
       expect(r.stderr, word).toContain(`unknown command '${word}'`);
+    }
+  });
+
+  // What bin/taskdaemon.js does with it; a stale cache (a bundle rebuilt since) would be rejected, and the command compile.
+  it('the code cache the build made for this node is accepted by it, for the whole CLI and every command bundle', () => {
+    for (const b of ['main.js', ...COMMANDS.map((c) => `main-${c}.js`)]) {
+      const file = path.join(ROOT, 'dist', 'cli', b);
+      const cachedData = fs.readFileSync(`${file}.${process.version}-${process.arch}.cache`);
+      const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+      expect(script.cachedDataRejected, b).toBe(false);
     }
   });
 
