@@ -222,11 +222,18 @@ export class Lifecycle implements ControlSurface {
     });
     installRuntimeHooks({ ready: () => this.markReady(), options: this.o.options, mode: this.o.mode });
     this.log.info('starting', `${this.o.options.name} ${this.o.options.entry} (node ${process.version}, ${this.o.mode})`);
-    // Both answer from the first moment, so `status` and /ready see "starting".
+    // The control socket listens already (`start` made it): a client that
+    // connects now waits in its backlog until the server accepts. It accepts
+    // from the moment the program first waits (for its init's I/O; past
+    // READY=1 for one that is ready at once), so a long init still answers
+    // `status` with "starting", and loading node:net and the server (about
+    // 7 ms; an HTTP program loads net itself anyway) is not on the way to
+    // readiness (bench/RESULTS.md).
     if (this.o.controlFd >= 0) {
-      this.methods = lazy.controlMethods().controlMethods(this);
-      lazy.rpcServer().startRpcServer(this.o.controlFd, this.methods, this.log);
+      const methods = (this.methods = lazy.controlMethods().controlMethods(this));
+      setImmediate(() => lazy.rpcServer().startRpcServer(this.o.controlFd, methods, this.log));
     }
+    // The health port answers from the first moment, so /ready says "starting".
     if (this.o.options.healthPort !== null) {
       try {
         await lazy.healthHttp().startHealthServer(this, this.o.options.healthPort, this.o.options.healthHost, this.log);

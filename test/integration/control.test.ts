@@ -183,6 +183,18 @@ describe('CLI over the control plane', () => {
     expect((await td(['health', '--pidfile', sb.pidfile])).code).toBe(3);
   });
 
+  // The control server accepts once the program first waits (src/runtime/lifecycle.ts): a long init is such a wait.
+  it('status during a slow init: the control socket answers, phase starting', async () => {
+    sb = sandbox();
+    const file = writeConfig(sb, { version: 1 });
+    const starting = td(['start', APP, ...sb.flags, '--', sb.tag, `--config=${file}`, '--init-delay=3000']);
+    await waitFor(() => sb.readLog().includes(' starting '), 10_000, 'the runtime to start');
+    const s = await td(['status', '--pidfile', sb.pidfile, '--name', sb.name, '--json']);
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.stdout).daemon).toMatchObject({ phase: 'starting' });
+    expect((await starting).code).toBe(0);
+  });
+
   it('restart: a new daemon with a new pid', async () => {
     sb = sandbox();
     const file = writeConfig(sb, { version: 1 });
