@@ -80,6 +80,8 @@ export interface NativeBinding {
   /** native/steps.h as this build compiled it: [name, syscall] per step (for the test that holds it against generated/steps.js). */
   setupSteps: [string, string][];
   flock(fd: number, op: number): number;
+  /** 1 when process `pid` holds an flock on the file (dev, ino) through an fd of its own, 0 when not, -errno when its /proc/PID/fd cannot be opened. */
+  lockHeldBy(pid: number, dev: number, ino: number): number;
   LOCK_SH: number;
   LOCK_EX: number;
   LOCK_UN: number;

@@ -227,30 +227,16 @@ function hasNoMemoryMap(pid: number): boolean {
 // read): the kernel lists a lock in /proc/PID/fdinfo/FD only for the open
 // file description that holds it. See: man 5 proc (/proc/pid/fdinfo), man 2 flock
 export function holdsLock(pid: number, dev: number, ino: number): boolean {
-  const dir = `/proc/${pid}/fd`;
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH') return false;
-    // A process with no memory map (a zombie, one exiting: past exit_mm but
-    // not yet a zombie, a kernel thread) has a /proc/PID/fd that is root's
-    // (task_dump_owner in fs/proc/base.c): EACCES for a caller that is not
-    // root, yet it holds no lock of a user's. Seen after a failed setup step.
-    if (code === 'EACCES' && hasNoMemoryMap(pid)) return false;
-    throw systemError((err as NodeJS.ErrnoException).errno ?? -13, 'scandir', dir);
-  }
-  for (const e of entries) {
-    try {
-      const st = fs.statSync(`${dir}/${e}`);
-      if (st.dev !== dev || st.ino !== ino) continue;
-      if (/^lock:\s.*\bFLOCK\b/m.test(fs.readFileSync(`/proc/${pid}/fdinfo/${e}`, 'latin1'))) return true;
-    } catch {
-      /* fd closed meanwhile */
-    }
-  }
-  return false;
+  // Each fd of the process stat'ed through /proc/PID/fd, a match's fdinfo read for the lock (native/pidlock.cc).
+  const r = native().lockHeldBy(pid, dev, ino);
+  if (r >= 0) return r === 1;
+  if (r === -os.constants.errno.ENOENT || r === -os.constants.errno.ESRCH) return false;
+  // A process with no memory map (a zombie, one exiting: past exit_mm but
+  // not yet a zombie, a kernel thread) has a /proc/PID/fd that is root's
+  // (task_dump_owner in fs/proc/base.c): EACCES for a caller that is not
+  // root, yet it holds no lock of a user's. Seen after a failed setup step.
+  if (r === -os.constants.errno.EACCES && hasNoMemoryMap(pid)) return false;
+  throw systemError(r, 'open', `/proc/${pid}/fd`);
 }
 
 /** Every process holding the flock on this inode (a slow scan of /proc: for reports, not hot paths). */
