@@ -22,17 +22,23 @@ const { createRequire, wrap } = require('node:module');
 const CLI = path.join(__dirname, '..', 'dist', 'cli');
 
 // A harmless run of the bundle's own command (a pidfile or directory in an
-// empty temporary directory: reads nothing, writes nothing there), so the
+// empty temporary directory: reads nothing, writes nothing outside it), so the
 // functions a command runs (the quick parser, option resolution, the lock
-// probe) are compiled and cached too: about 3 ms less for `status`/`stop` on
-// Node 20, paired runs. Commands that would act run up to a failure before
-// anything is made: `start` and `restart` resolve every option, take the
-// pidfile's lock and fail to open a log that is a directory (EISDIR; the
-// pidfile is removed again), `run` stops at its pidfile's missing directory;
-// 18 ms less for such a start in a paired run, about 14 ms for a real one.
-// The whole CLI (main.js) serves what no command bundle does: help, a typo.
+// probe, the fork and the wait for readiness) are compiled and cached too:
+// about 3 ms less for `status`/`stop` on Node 20, paired runs. `start` and
+// `restart` start a real daemon there: a program that is ready as soon as it
+// loads and then, with nothing to do, exits by itself (its pidfile with it).
+// `run` stops at its pidfile's missing directory (it would run in this very
+// process). The whole CLI (main.js) serves what no command bundle does: help, a typo.
 const pidfileIn = (dir) => ['--pidfile', path.join(dir, 'none.pid')];
 const EXAMPLE = path.join(__dirname, '..', 'examples', 'http-server.js');
+// A program that is ready as soon as it loads and then has nothing to do: its
+// daemon reports READY=1 and exits by itself (idle-exit), removing its pidfile.
+function plainProgram(dir) {
+  const file = path.join(dir, 'warm-up.js');
+  fs.writeFileSync(file, 'module.exports = {};\n');
+  return file;
+}
 const WARM_UP = {
   status: (dir) => ['status', ...pidfileIn(dir)],
   stop: (dir) => ['stop', ...pidfileIn(dir)],
@@ -41,8 +47,8 @@ const WARM_UP = {
   'reopen-logs': (dir) => ['reopen-logs', ...pidfileIn(dir)],
   call: (dir) => ['call', ...pidfileIn(dir), 'ping'],
   list: (dir) => ['list', '--dir', dir],
-  start: (dir) => ['start', EXAMPLE, ...pidfileIn(dir), '--stdout', dir],
-  restart: (dir) => ['restart', EXAMPLE, ...pidfileIn(dir), '--stdout', dir],
+  start: (dir) => ['start', plainProgram(dir), ...pidfileIn(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'],
+  restart: (dir) => ['restart', plainProgram(dir), ...pidfileIn(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'],
   run: (dir) => ['run', EXAMPLE, '--pidfile', path.join(dir, 'none', 'none.pid')],
   install: () => ['install', 'systemd', EXAMPLE],
   config: (dir) => ['config', 'check', EXAMPLE, ...pidfileIn(dir)],
@@ -74,8 +80,14 @@ let written = false;
 const write = () => {
   if (written) return;
   written = true;
+  // The daemon a start warm-up made exits by itself right after READY=1 and removes its pidfile: that first (at most 5 s).
+  const until = Date.now() + 5_000;
+  while (fs.existsSync(path.join(dir, 'none.pid')) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   fs.rmSync(dir, { recursive: true, force: true });
-  fs.writeFileSync(out, script.createCachedData());
+  // Renamed into place: a command starting meanwhile reads the old cache or the new one, never half of one.
+  const tmp = `${out}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, script.createCachedData());
+  fs.renameSync(tmp, out);
 };
 // main-NAME.js runs NAME; main.js prints the help (commander, as for a typo).
 const warmUp = WARM_UP[/^main-(.+)\.js$/.exec(only)?.[1] ?? ''];

@@ -10,6 +10,7 @@ import * as vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/option-table';
 import { ROOT, td } from '../helpers/cli';
+import { waitFor } from '../helpers/proc';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 let sb: Sandbox;
@@ -47,6 +48,28 @@ describe('CLI manners', () => {
       const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
       expect(script.cachedDataRejected, b).toBe(false);
     }
+  });
+
+  // scripts/code-cache.js's warm-up of `start` starts a real daemon (a program that exits once ready) in a temporary directory.
+  it("making start's code cache leaves no process and no file behind, and the cache is accepted", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'td-tmpdir-'));
+    dirs.push(tmp);
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'code-cache.js'), 'main-start.js'], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    const inTmp = (): number[] =>
+      fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && (() => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(tmp);
+        } catch {
+          return false;
+        }
+      })()).map(Number);
+    await waitFor(() => inTmp().length === 0, 5_000, () => `the warm-up's daemon to end: ${inTmp().join(', ')}`);
+    const file = path.join(ROOT, 'dist', 'cli', 'main-start.js');
+    const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: fs.readFileSync(`${file}.${process.version}-${process.arch}.cache`) });
+    expect(script.cachedDataRejected).toBe(false);
   });
 
   // Node >= 22.1 (module.enableCompileCache), run from a copy of the package without the code caches of ours
