@@ -21,16 +21,21 @@ const { createRequire, wrap } = require('node:module');
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli');
 
-// A harmless run of the bundle's own command (a pidfile or directory in an
-// empty temporary directory: reads nothing, writes nothing outside it), so the
-// functions a command runs (the quick parser, option resolution, the lock
-// probe, the fork and the wait for readiness) are compiled and cached too:
-// about 3 ms less for `status`/`stop` on Node 20, paired runs. `start` and
-// `restart` start a real daemon there: a program that is ready as soon as it
-// loads and then, with nothing to do, exits by itself (its pidfile with it).
-// `run` stops at its pidfile's missing directory (it would run in this very
-// process). The whole CLI (main.js) serves what no command bundle does: help, a typo.
-const pidfileIn = (dir) => ['--pidfile', path.join(dir, 'none.pid')];
+// Harmless runs of the bundle's own command in an empty temporary directory
+// (nothing outside it is read or written), so the functions a command runs
+// are compiled and cached too, not only its load: the quick parser, option
+// resolution, the lock probe, the control call, the fork and the wait for
+// readiness (about 3 ms less per command on Node 20, 5-9 ms on Node 24,
+// paired runs). The commands that talk to a daemon run twice: once with none
+// running, once against a real daemon that the package's own CLI started in
+// that directory, of a program that is ready at once and stays 30 s at most
+// (stop ends it; otherwise it is stopped before the directory goes). `start`
+// and `restart` start one themselves, of a program that exits by itself once
+// ready. `run` stops at its pidfile's missing directory (it would run in this
+// very process). The whole CLI (main.js) serves what no command bundle does:
+// help, a typo.
+const BIN = path.join(__dirname, '..', 'bin', 'taskdaemon.js');
+const none = (dir) => ['--pidfile', path.join(dir, 'none.pid')];
 const EXAMPLE = path.join(__dirname, '..', 'examples', 'http-server.js');
 // A program that is ready as soon as it loads and then has nothing to do: its
 // daemon reports READY=1 and exits by itself (idle-exit), removing its pidfile.
@@ -39,20 +44,33 @@ function plainProgram(dir) {
   fs.writeFileSync(file, 'module.exports = {};\n');
   return file;
 }
+function runningPidfile(dir) {
+  return path.join(dir, 'running.pid');
+}
+// A daemon to talk to, started in a process of its own: the flags that name it.
+function running(dir) {
+  const program = path.join(dir, 'running.js');
+  fs.writeFileSync(program, 'setTimeout(() => {}, 30_000);\n');
+  execFileSync(process.execPath, [BIN, 'start', program, '--pidfile', runningPidfile(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'], { stdio: 'ignore', timeout: 30_000 });
+  return ['--pidfile', runningPidfile(dir)];
+}
+const started = (dir) => [plainProgram(dir), ...none(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'];
+// Each: the command lines to run, in order (a function: the second may start a daemon only once the first ran).
 const WARM_UP = {
-  status: (dir) => ['status', ...pidfileIn(dir)],
-  stop: (dir) => ['stop', ...pidfileIn(dir)],
-  reload: (dir) => ['reload', ...pidfileIn(dir)],
-  health: (dir) => ['health', ...pidfileIn(dir)],
-  'reopen-logs': (dir) => ['reopen-logs', ...pidfileIn(dir)],
-  call: (dir) => ['call', ...pidfileIn(dir), 'ping'],
-  list: (dir) => ['list', '--dir', dir],
-  start: (dir) => ['start', plainProgram(dir), ...pidfileIn(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'],
-  restart: (dir) => ['restart', plainProgram(dir), ...pidfileIn(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'],
-  run: (dir) => ['run', EXAMPLE, '--pidfile', path.join(dir, 'none', 'none.pid')],
-  install: () => ['install', 'systemd', EXAMPLE],
-  config: (dir) => ['config', 'check', EXAMPLE, ...pidfileIn(dir)],
-  '': () => ['--help'],
+  status: [(dir) => ['status', ...none(dir)], (dir) => ['status', ...running(dir)]],
+  stop: [(dir) => ['stop', ...none(dir)], (dir) => ['stop', ...running(dir)]],
+  reload: [(dir) => ['reload', ...none(dir)], (dir) => ['reload', ...running(dir)]],
+  health: [(dir) => ['health', ...none(dir)], (dir) => ['health', ...running(dir)]],
+  // reopen-logs waits for the files its flags name: the running daemon's log.
+  'reopen-logs': [(dir) => ['reopen-logs', ...none(dir)], (dir) => ['reopen-logs', ...running(dir), '--stdout', path.join(dir, 'log')]],
+  call: [(dir) => ['call', ...none(dir), 'ping'], (dir) => ['call', ...running(dir), 'ping']],
+  list: [(dir) => ['list', '--dir', dir], (dir) => (running(dir), ['list', '--dir', dir])],
+  start: [(dir) => ['start', ...started(dir)]],
+  restart: [(dir) => ['restart', ...started(dir)]],
+  run: [(dir) => ['run', EXAMPLE, '--pidfile', path.join(dir, 'none', 'none.pid')]],
+  install: [() => ['install', 'systemd', EXAMPLE]],
+  config: [(dir) => ['config', 'check', EXAMPLE, ...none(dir)]],
+  '': [() => ['--help']],
 };
 
 const only = process.argv[2];
@@ -80,6 +98,14 @@ let written = false;
 const write = () => {
   if (written) return;
   written = true;
+  // A daemon still running there (the commands that only talk to it) is stopped first.
+  if (fs.existsSync(runningPidfile(dir))) {
+    try {
+      execFileSync(process.execPath, [BIN, 'stop', '--pidfile', runningPidfile(dir)], { stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      /* it ends by itself within 30 s */
+    }
+  }
   // The daemon a start warm-up made exits by itself right after READY=1 and removes its pidfile: that first (at most 5 s).
   const until = Date.now() + 5_000;
   while (fs.existsSync(path.join(dir, 'none.pid')) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
@@ -90,21 +116,26 @@ const write = () => {
   fs.renameSync(tmp, out);
 };
 // main-NAME.js runs NAME; main.js prints the help (commander, as for a typo).
-const warmUp = WARM_UP[/^main-(.+)\.js$/.exec(only)?.[1] ?? ''];
-if (!warmUp) {
+const runs = WARM_UP[/^main-(.+)\.js$/.exec(only)?.[1] ?? ''];
+if (!runs) {
   write();
   process.exit(0);
 }
-// Only the flags above: no TASKDAEMON_* variable of the caller's takes part.
+// Only the flags above: no TASKDAEMON_* variable of the caller's takes part (nor reaches the daemons started).
 for (const k of Object.keys(process.env)) if (k.startsWith('TASKDAEMON_')) delete process.env[k];
-// Its output is muted, and its process.exit() is where the cache is written.
+// Their output is muted, and the last one's process.exit() is where the cache is written.
 const exit = process.exit;
 const writeSync = fs.writeSync;
 // The CLI writes with fs.writeSync(1|2, ...) (src/cli/output.ts): those are muted, nothing else.
 fs.writeSync = (fd, ...rest) => (fd === 1 || fd === 2 ? Buffer.byteLength(rest[0]) : writeSync(fd, ...rest));
-process.exit = () => {
-  write();
-  exit(0);
+const next = () => {
+  const argv = runs.shift();
+  if (!argv) {
+    write();
+    exit(0);
+  }
+  m.exports.main([process.execPath, 'taskdaemon', ...argv(dir)]);
 };
+process.exit = next;
 process.on('beforeExit', write);
-m.exports.main([process.execPath, 'taskdaemon', ...warmUp(dir)]);
+next();

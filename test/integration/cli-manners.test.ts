@@ -50,11 +50,12 @@ describe('CLI manners', () => {
     }
   });
 
-  // scripts/code-cache.js's warm-up of `start` starts a real daemon (a program that exits once ready) in a temporary directory.
-  it("making start's code cache leaves no process and no file behind, and the cache is accepted", async () => {
+  // scripts/code-cache.js's warm-ups start real daemons in a temporary directory: `start` one that exits once
+  // ready, `status` (like stop, reload, ...) one that it talks to and then stops.
+  it.each(['main-start.js', 'main-status.js'])('making %s\'s code cache leaves no process and no file behind, and the cache is accepted', async (bundle) => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'td-tmpdir-'));
     dirs.push(tmp);
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'code-cache.js'), 'main-start.js'], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'code-cache.js'), bundle], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toBe('');
     expect(fs.readdirSync(tmp)).toEqual([]);
@@ -67,7 +68,7 @@ describe('CLI manners', () => {
         }
       })()).map(Number);
     await waitFor(() => inTmp().length === 0, 5_000, () => `the warm-up's daemon to end: ${inTmp().join(', ')}`);
-    const file = path.join(ROOT, 'dist', 'cli', 'main-start.js');
+    const file = path.join(ROOT, 'dist', 'cli', bundle);
     const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: fs.readFileSync(`${file}.${process.version}-${process.arch}.cache`) });
     expect(script.cachedDataRejected).toBe(false);
   });
