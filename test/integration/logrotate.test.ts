@@ -77,6 +77,20 @@ describe('taskdaemon reopen-logs', () => {
     expectContinuous(fs.readFileSync(sb.log + '.1', 'utf8'), sb.readLog());
   });
 
+  it('without --stdout, the log the running daemon was started with (not the name\'s default)', async () => {
+    sb = sandbox();
+    await startWriter(sb, false);
+    await waitFor(() => numbers(sb.readLog()).length > 50, 10_000, 'lines in the log');
+    fs.renameSync(sb.log, sb.log + '.1');
+    const r = await td(['reopen-logs', '--pidfile', sb.pidfile]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${sb.name} \\(pid \\d+\\) reopened ${sb.log} \\(created ${sb.log} for it\\)\\n$`));
+    await waitFor(() => numbers(sb.readLog()).length > 50, 10_000, 'lines in the new log');
+    expect((await td(['stop', '--pidfile', sb.pidfile])).code).toBe(0);
+    expectContinuous(fs.readFileSync(sb.log + '.1', 'utf8'), sb.readLog());
+  });
+
   it('a daemon that is not running: exit 7, or 0 with --oknodo', async () => {
     sb = sandbox();
     const r = await td(['reopen-logs', '--pidfile', sb.pidfile, '--stdout', sb.log]);

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { EXIT } from '../../exit-codes';
 import { requestReopen } from '../../logs/request-reopen';
 import { parseDuration } from '../../options';
-import { defaultLogFile, validateName } from '../../paths';
+import { controlSocketPath, defaultLogFile, validateName } from '../../paths';
+import { rpcCall } from '../../control/client/rpc-client';
+import type { ResolvedOptions } from '../../options';
 import { TaskdaemonError } from '../../errors';
 import { out } from '../output';
 import { targetPidfile, type TargetOptions } from '../shared';
@@ -20,8 +22,15 @@ export interface ReopenLogsFlags extends TargetOptions {
 
 export async function reopenLogsCommand(nameArg: string | undefined, f: ReopenLogsFlags): Promise<number> {
   const { name, pidfile, merged } = targetPidfile(nameArg, f);
-  const stdout = path.resolve(f.stdout ?? merged.stdout ?? defaultLogFile(validateName(name)));
-  const stderr = path.resolve(f.stderr ?? merged.stderr ?? stdout);
+  let named = { stdout: f.stdout ?? merged.stdout, stderr: f.stderr ?? merged.stderr };
+  // No flag or file names the log: the files the running daemon was started with (it knows them),
+  // not the name's default, which a daemon started with --stdout never opened.
+  if (named.stdout === undefined) {
+    const started = await rpcCall<ResolvedOptions | null>(controlSocketPath(pidfile), 'startOptions', {}, 5_000).catch(() => null);
+    if (started && typeof started.stdout === 'string') named = { stdout: started.stdout, stderr: named.stderr ?? started.stderr };
+  }
+  const stdout = path.resolve(named.stdout ?? defaultLogFile(validateName(name)));
+  const stderr = path.resolve(named.stderr ?? stdout);
   const timeoutMs = parseDuration(f.timeout ?? 10, '--timeout');
   const r = await requestReopen({ pidfile, stdout, stderr, timeoutMs });
   if (r.state === 'not-running') {
