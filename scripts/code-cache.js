@@ -51,7 +51,11 @@ function runningPidfile(dir) {
 function running(dir) {
   const program = path.join(dir, 'running.js');
   fs.writeFileSync(program, 'setTimeout(() => {}, 30_000);\n');
-  execFileSync(process.execPath, [BIN, 'start', program, '--pidfile', runningPidfile(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'], { stdio: 'ignore', timeout: 30_000 });
+  try {
+    execFileSync(process.execPath, [BIN, 'start', program, '--pidfile', runningPidfile(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'], { stdio: 'ignore', timeout: 30_000 });
+  } catch {
+    /* none could start here (no usable addon, a foreign node under qemu...): the command talks to none */
+  }
   return ['--pidfile', runningPidfile(dir)];
 }
 const started = (dir) => [plainProgram(dir), ...none(dir), '--stdout', path.join(dir, 'log'), '--no-state-file'];
@@ -94,11 +98,14 @@ script.runInThisContext().call(m.exports, m.exports, createRequire(file), m, fil
 
 const out = `${file}.${process.version}-${process.arch}.cache`;
 const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'td-code-cache-'));
-let written = false;
-const write = () => {
-  if (written) return;
-  written = true;
-  // A daemon still running there (the commands that only talk to it) is stopped first.
+// Whatever happens (a warm-up that throws included), nothing is left: a daemon
+// still running there (the commands that only talk to one) is stopped, the one
+// a start warm-up made (it exits by itself right after READY=1 and removes its
+// pidfile) is waited for, at most 5 s, and the directory goes.
+let cleaned = false;
+const cleanUp = () => {
+  if (cleaned) return;
+  cleaned = true;
   if (fs.existsSync(runningPidfile(dir))) {
     try {
       execFileSync(process.execPath, [BIN, 'stop', '--pidfile', runningPidfile(dir)], { stdio: 'ignore', timeout: 30_000 });
@@ -106,10 +113,17 @@ const write = () => {
       /* it ends by itself within 30 s */
     }
   }
-  // The daemon a start warm-up made exits by itself right after READY=1 and removes its pidfile: that first (at most 5 s).
   const until = Date.now() + 5_000;
   while (fs.existsSync(path.join(dir, 'none.pid')) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   fs.rmSync(dir, { recursive: true, force: true });
+};
+// Before any listener the CLI adds (its last one ends the process with _exit).
+process.on('exit', cleanUp);
+let written = false;
+const write = () => {
+  if (written) return;
+  written = true;
+  cleanUp();
   // Renamed into place: a command starting meanwhile reads the old cache or the new one, never half of one.
   const tmp = `${out}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, script.createCachedData());

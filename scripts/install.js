@@ -65,7 +65,8 @@ function main() {
 // Best effort: a package directory it cannot write (or no bundles: a checkout
 // before `npm run compile`, which makes them and their caches) is no failure.
 function codeCache() {
-  spawnSync(process.execPath, [path.join(__dirname, 'code-cache.js'), '--if-missing'], { cwd: root, stdio: 'ignore', timeout: 120_000 });
+  // Bounded: a slow machine (or an emulated one) installs in time and gets the caches made so far.
+  spawnSync(process.execPath, [path.join(__dirname, 'code-cache.js'), '--if-missing'], { cwd: root, stdio: 'ignore', timeout: 60_000 });
 }
 
 main();

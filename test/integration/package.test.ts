@@ -260,16 +260,22 @@ describe('a machine the package cannot run on', () => {
     fs.mkdirSync(unpacked);
     expect(run('tar', ['-xzf', tarball, '-C', unpacked], dir, process.env).status).toBe(0);
     fs.rmSync(path.join(unpacked, 'package', 'prebuilds'), { recursive: true, force: true });
+    // Nor code caches: the install step makes them, running the CLI where it cannot work.
+    const cli = path.join(unpacked, 'package', 'dist', 'cli');
+    for (const f of fs.readdirSync(cli)) if (f.endsWith('.cache')) fs.rmSync(path.join(cli, f));
     const bare = path.join(dir, 'taskdaemon-noprebuilds.tgz');
     expect(run('tar', ['-czf', bare, '-C', unpacked, 'package'], dir, process.env).status).toBe(0);
     const app2 = path.join(dir, 'app2');
     fs.mkdirSync(app2);
     fs.writeFileSync(path.join(app2, 'worker.js'), "module.exports = require('taskdaemon').defineDaemon({});\n");
-    const env = noCompilerEnv(bin, node20());
+    // Its own TMPDIR: the install step's code-cache warm-ups (no daemon can start here) leave nothing in it.
+    const tmpdir = fs.mkdtempSync(path.join(dir, 'tmp-'));
+    const env = { ...noCompilerEnv(bin, node20()), TMPDIR: tmpdir };
 
     // --foreground-scripts: npm shows what the install step says (it hides a dependency's output otherwise).
     const inst = run('npm', npmArgs('install', '--foreground-scripts', bare), app2, env);
     expect(inst.status, inst.stderr).toBe(0);
+    expect(fs.readdirSync(tmpdir).filter((f) => f.startsWith('td-'))).toEqual([]);
     const log = path.join(app2, 'node_modules', 'taskdaemon', 'build', 'source-build.log');
     const said = (inst.stdout + inst.stderr).split('\n').filter((l) => l.startsWith('taskdaemon:'));
     expect(said).toEqual([
