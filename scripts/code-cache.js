@@ -36,7 +36,9 @@ const CLI = path.join(__dirname, '..', 'dist', 'cli');
 // very process). The whole CLI (main.js) serves what no command bundle does:
 // help, a typo.
 const BIN = path.join(__dirname, '..', 'bin', 'taskdaemon.js');
-const none = (dir) => ['--pidfile', path.join(dir, 'none.pid')];
+// Pidfiles in the warm-up's directory: one nothing runs with, one a started daemon (running()) holds.
+const nonePidfile = (dir) => path.join(dir, 'none.pid');
+const none = (dir) => ['--pidfile', nonePidfile(dir)];
 const EXAMPLE = path.join(__dirname, '..', 'examples', 'http-server.js');
 // A program that is ready as soon as it loads and then has nothing to do: its
 // daemon reports READY=1 and exits by itself (idle-exit), removing its pidfile.
@@ -45,9 +47,7 @@ function plainProgram(dir) {
   fs.writeFileSync(file, 'module.exports = {};\n');
   return file;
 }
-function runningPidfile(dir) {
-  return path.join(dir, 'running.pid');
-}
+const runningPidfile = (dir) => path.join(dir, 'running.pid');
 // A daemon to talk to, started in a process of its own: the flags that name it.
 function running(dir) {
   const program = path.join(dir, 'running.js');
@@ -115,7 +115,7 @@ const cleanUp = () => {
     }
   }
   const until = Date.now() + 5_000;
-  while (fs.existsSync(path.join(dir, 'none.pid')) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  while (fs.existsSync(nonePidfile(dir)) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   fs.rmSync(dir, { recursive: true, force: true });
 };
 // Before any listener the CLI adds (its last one ends the process with _exit).

@@ -6,9 +6,8 @@ import * as path from 'node:path';
 import { EXIT } from '../../exit-codes';
 import { requestReopen } from '../../logs/request-reopen';
 import { parseDuration } from '../../options';
-import { controlSocketPath, defaultLogFile, validateName } from '../../paths';
-import { rpcCall } from '../../control/client/rpc-client';
-import type { ResolvedOptions } from '../../options';
+import { defaultLogFile, validateName } from '../../paths';
+import { startOptionsOf } from '../../control/client/start-options';
 import { TaskdaemonError } from '../../errors';
 import { out } from '../output';
 import { targetPidfile, type TargetOptions } from '../shared';
@@ -26,7 +25,7 @@ export async function reopenLogsCommand(nameArg: string | undefined, f: ReopenLo
   // No flag or file names the log: the files the running daemon was started with (it knows them),
   // not the name's default, which a daemon started with --stdout never opened.
   if (named.stdout === undefined) {
-    const started = await rpcCall<ResolvedOptions | null>(controlSocketPath(pidfile), 'startOptions', {}, 5_000).catch(() => null);
+    const started = await startOptionsOf(pidfile);
     if (started && typeof started.stdout === 'string') named = { stdout: started.stdout, stderr: named.stderr ?? started.stderr };
   }
   const stdout = path.resolve(named.stdout ?? defaultLogFile(validateName(name)));

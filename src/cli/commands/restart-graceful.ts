@@ -5,10 +5,10 @@
 // ready (the old ones keep serving); 7 when it does not run.
 import * as path from 'node:path';
 import { controlSocketPath, rpcCall, RpcCallError } from '../../control/client/rpc-client';
+import { startOptionsOf } from '../../control/client/start-options';
 import { daemonStatus } from '../../control/client/stop-status';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
-import type { ResolvedOptions } from '../../options';
 import { defaultPidfile, validateName } from '../../paths';
 import type { Replacement } from '../../supervisor/graceful';
 import { err, json, out } from '../output';
@@ -37,8 +37,7 @@ export async function gracefulRestart(entry: string | undefined, args: string[],
       hint: `start it: taskdaemon start ... --name ${t.name}`,
     });
   }
-  const sock = controlSocketPath(t.pidfile);
-  const options = await rpcCall<ResolvedOptions | null>(sock, 'startOptions', {}, 5_000).catch(() => null);
+  const options = await startOptionsOf(t.pidfile);
   if (!options?.supervise) {
     throw new TaskdaemonError(`${t.name} (pid ${s.pid}) is not supervised: --graceful needs a daemon started with --restart, --listen or --instances`, {
       code: 'ERR_NOT_SUPERVISED',
@@ -51,7 +50,7 @@ export async function gracefulRestart(entry: string | undefined, args: string[],
   const timeoutMs = options.supervise.instances * (options.readyTimeoutMs + options.graceMs + 10_000);
   let result: { replaced: Replacement[] };
   try {
-    result = await rpcCall<{ replaced: Replacement[] }>(sock, 'gracefulRestart', {}, timeoutMs);
+    result = await rpcCall<{ replaced: Replacement[] }>(controlSocketPath(t.pidfile), 'gracefulRestart', {}, timeoutMs);
   } catch (e) {
     if (e instanceof RpcCallError) {
       const why = e.rpcCode === RPC.METHOD_NOT_FOUND ? 'its supervisor does not know --graceful (a different taskdaemon version)' : e.message;

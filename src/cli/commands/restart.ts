@@ -3,10 +3,9 @@
 // anew; `restart NAME` asks the running daemon what it was started with.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { controlSocketPath, rpcCall } from '../../control/client/rpc-client';
+import { startOptionsOf } from '../../control/client/start-options';
 import { daemonStatus, stopDaemon } from '../../control/client/stop-status';
 import { TaskdaemonError } from '../../errors';
-import type { ResolvedOptions } from '../../options';
 import { defaultPidfile, validateName } from '../../paths';
 import { err, out } from '../output';
 import { resolveDaemon, stopPlan, type Resolved } from '../shared';
@@ -34,7 +33,7 @@ async function runningOptions(name: string, f: RestartFlags): Promise<Resolved> 
       hint: `give the entry: taskdaemon restart path/to/app.js --name ${name}`,
     });
   }
-  const options = await rpcCall<ResolvedOptions | null>(controlSocketPath(pidfile), 'startOptions', {}, 5_000).catch(() => null);
+  const options = await startOptionsOf(pidfile);
   if (!options || typeof options !== 'object' || typeof options.entry !== 'string') {
     throw new TaskdaemonError(`${name} (pid ${s.pid}) cannot tell how it was started (no answer on its control socket)`, {
       code: 'ERR_NO_START_OPTIONS',
