@@ -17,6 +17,7 @@
         "native/limits.cc",
         "native/control.cc",
         "native/child.cc",
+        "native/child-spawn.cc",
         "native/poll.cc",
         "native/control-call.cc",
         "native/exit-now.cc"
@@ -38,10 +39,79 @@
       "configurations": {
         "Debug": {
           "conditions": [
-            ["td_sanitize==1", {
-              "cflags_cc+": ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g"],
-              "ldflags+": ["-fsanitize=address,undefined"]
-            }]
+            [
+              "td_sanitize==1",
+              {
+                "cflags_cc+": [
+                  "-fsanitize=address,undefined",
+                  "-fno-sanitize-recover=all",
+                  "-fno-omit-frame-pointer",
+                  "-g"
+                ],
+                "ldflags+": [
+                  "-fsanitize=address,undefined"
+                ]
+              }
+            ]
+          ]
+        }
+      }
+    },
+    {
+      "target_name": "taskdaemon-supervisor",
+      "type": "executable",
+      "sources": [
+        "native/supervisor/main.cc",
+        "native/supervisor/plan.cc",
+        "native/supervisor/loop.cc",
+        "native/supervisor/log.cc",
+        "native/supervisor/records.cc",
+        "native/supervisor/end.cc",
+        "native/supervisor/supervisor.cc",
+        "native/supervisor/instance.cc",
+        "native/supervisor/reload.cc",
+        "native/supervisor/graceful.cc",
+        "native/supervisor/report.cc",
+        "native/supervisor/rpc.cc",
+        "native/child-spawn.cc"
+      ],
+      "defines": [
+        "_GNU_SOURCE",
+        "JSON_USE_IMPLICIT_CONVERSIONS=1"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-fno-rtti",
+        "-std=gnu++17"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fexceptions",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter"
+      ],
+      "ldflags": [
+        "-static-libstdc++",
+        "-static-libgcc"
+      ],
+      "configurations": {
+        "Debug": {
+          "conditions": [
+            [
+              "td_sanitize==1",
+              {
+                "cflags_cc+": [
+                  "-fsanitize=address,undefined",
+                  "-fno-sanitize-recover=all",
+                  "-fno-omit-frame-pointer",
+                  "-g"
+                ],
+                "ldflags+": [
+                  "-fsanitize=address,undefined"
+                ]
+              }
+            ]
           ]
         }
       }

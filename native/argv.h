@@ -5,6 +5,7 @@
 #include <napi.h>
 #include <string>
 #include <vector>
+#include "exec-vector.h"
 
 namespace taskdaemon {
 
@@ -12,12 +13,6 @@ inline std::vector<std::string> Strings(Napi::Array a) {
   std::vector<std::string> out;
   for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
   return out;
-}
-
-// NULL-terminated pointers into `src`, which must outlive `dst` unchanged.
-inline void FinishVector(std::vector<std::string>& src, std::vector<char*>& dst) {
-  for (auto& str : src) dst.push_back(&str[0]);
-  dst.push_back(nullptr);
 }
 
 }  // namespace taskdaemon

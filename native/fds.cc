@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <string>
 #include "errors.h"
+#include "pipe-with.h"
 
 namespace taskdaemon {
 
@@ -45,36 +46,10 @@ static Napi::Value Dup2(const Napi::CallbackInfo& info) {
 }
 
 // pipeWith(text) -> read end (O_CLOEXEC) of a pipe that holds `text` and whose
-// write end is closed, so the reader gets it all and then end of file. A pipe,
-// not a file: no RLIMIT_FSIZE applies, and nothing is left anywhere. The pipe
-// is grown to fit (F_SETPIPE_SZ, up to /proc/sys/fs/pipe-max-size); what still
-// does not fit is E2BIG.
+// write end is closed (pipe-with.h), or -errno.
 static Napi::Value PipeWith(const Napi::CallbackInfo& info) {
   if (!ExpectArgs(info, 1)) return info.Env().Undefined();
-  std::string text = info[0].As<Napi::String>().Utf8Value();
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return Napi::Number::New(info.Env(), -errno);
-  int err = 0;
-  int size = fcntl(fds[1], F_GETPIPE_SZ);
-  if (size >= 0 && static_cast<size_t>(size) < text.size()) fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(text.size()));
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t w = write(fds[1], text.data() + off, text.size() - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      err = errno == EAGAIN ? E2BIG : errno;
-      break;
-    }
-    off += static_cast<size_t>(w);
-  }
-  close(fds[1]);
-  int flags = fcntl(fds[0], F_GETFL);
-  if (!err && (flags < 0 || fcntl(fds[0], F_SETFL, flags & ~O_NONBLOCK) != 0)) err = errno;
-  if (err) {
-    close(fds[0]);
-    return Napi::Number::New(info.Env(), -err);
-  }
-  return Napi::Number::New(info.Env(), fds[0]);
+  return Napi::Number::New(info.Env(), PipeWithText(info[0].As<Napi::String>().Utf8Value()));
 }
 
 // isatty(fd) -> boolean

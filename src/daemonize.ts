@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { check, setupError, TaskdaemonError } from './errors';
 import type { SetupStepName } from './setup-steps';
-import { native, type DaemonizeSpec } from './native';
+import { native, nativeSupervisorPath, type DaemonizeSpec } from './native';
 import { logOwnerFor, openLog } from './logfile';
 import { prepareStateDir, removeStateDir } from './state-dir';
 import { controlSocketPath } from './paths';
@@ -24,6 +24,7 @@ import { describeEnd, endOfStatus } from './process-end';
 import { statFields } from './proc-state';
 import type * as Bind from './supervisor/bind';
 import { refuseSupervision } from './supervisor/options';
+import { nativeSupervisorPlan, needsNodeSupervisor } from './supervisor/native-plan';
 import { execPlan, type ExecPlan } from './program-kind';
 import type * as NotifySocket from './notify-socket';
 import type * as ProgramReady from './program-ready';
@@ -38,20 +39,21 @@ export interface StartResult {
   stderr: string;
 }
 
-/** What a supervised daemon execs instead of the boot script (DESIGN.md §8). */
-function supervisorScript(): string {
-  return path.join(__dirname, 'supervisor', 'main.js');
-}
-
-// A supervised daemon is a small supervisor (node) that runs the program, Node or not, as its instances.
-function supervisorPlan(o: ResolvedOptions): ExecPlan {
-  const script = supervisorScript();
+// A supervised daemon is a small supervisor that runs the program, Node or not, as its instances
+// (DESIGN.md §8): the native one (native/supervisor/) when it is there and covers the options,
+// else the Node one (supervisor/main.js).
+function supervisorPlan(o: ResolvedOptions): ExecPlan & { native: boolean } {
+  const entry = execPlan(o).readable.filter((r) => r.step === 'open(entry)');
+  const bin = needsNodeSupervisor(o) === null ? nativeSupervisorPath() : null;
+  if (bin) return { file: bin, argv: [bin, o.entry, ...o.args], readable: [{ path: bin, step: 'open(boot script)' }, ...entry], runtime: true, native: true };
+  const script = path.join(__dirname, 'supervisor', 'main.js');
   return {
     file: process.execPath,
     // '--': node would take an --env-file among the program's arguments for its own.
     argv: [process.execPath, '--', script, o.entry, ...o.args],
-    readable: [{ path: script, step: 'open(boot script)' }, ...execPlan(o).readable.filter((r) => r.step === 'open(entry)')],
+    readable: [{ path: script, step: 'open(boot script)' }, ...entry],
     runtime: true,
+    native: false,
   };
 }
 
@@ -206,6 +208,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       listenFds = listen ? listen.fds.map((l) => l.fd) : [];
       fds.push(...listenFds);
       const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o, ...(listen && { listen: listen.fds }) };
+      if ('native' in plan && plan.native) marker.supervisor = nativeSupervisorPlan(o, listen?.fds ?? []);
       markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
       fds.push(markerFd);
     } else if (o.ready.kind === 'notify') {

@@ -130,6 +130,8 @@ export interface NativeBinding {
 }
 
 let binding: NativeBinding | undefined;
+/** The file the addon was loaded from, when known (the native supervisor is built beside it). */
+let bindingFile: string | null = null;
 
 // Where the addon can be, in node-gyp-build's order: a source build (made by
 // the install step when no prebuild fits, e.g. on musl, or in a checkout),
@@ -151,6 +153,7 @@ export function native(): NativeBinding {
   if (override) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     binding = require(path.resolve(override)) as NativeBinding;
+    bindingFile = path.resolve(override);
     return binding;
   }
   const root = path.join(__dirname, '..');
@@ -159,6 +162,7 @@ export function native(): NativeBinding {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       binding = require(file) as NativeBinding;
+      bindingFile = file;
       return binding;
     } catch (e) {
       // A missing file is the usual case for the first candidate; anything else (wrong libc, too old a glibc) is worth telling.
@@ -177,3 +181,22 @@ export function native(): NativeBinding {
   throw unsupported().noBinary(root, failures);
 }
 
+
+/**
+ * The native supervisor (native/supervisor/), built and shipped beside the
+ * addon: build/Release or prebuilds/linux-ARCH. Null when there is none (an
+ * addon found by node-gyp-build's own search, or a build without it).
+ */
+export function nativeSupervisorPath(): string | null {
+  native();
+  if (!bindingFile) return null;
+  const file = path.join(path.dirname(bindingFile), 'taskdaemon-supervisor');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return file;
+  } catch {
+    return null;
+  }
+}

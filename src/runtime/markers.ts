@@ -5,6 +5,7 @@
 // reads the options, closes the fd and deletes the variable at once, so the
 // user's program and its children never see either.
 import type { ResolvedOptions } from '../options';
+import type { NativeSupervisorPlan } from '../supervisor/native-plan';
 
 export const BOOT_ENV = '__TASKDAEMON_BOOT';
 
@@ -28,6 +29,8 @@ export interface BootMarker {
    * after READY=1 and carries reload results and STOPPING (src/runtime/announce.ts).
    */
   supervised?: boolean;
+  /** For the native supervisor (native/supervisor/plan.cc): what it acts on, resolved. */
+  supervisor?: NativeSupervisorPlan;
   /** 'foreground': the child of `run --init` (a container's PID 1), which holds the pidfile and relays readiness. Default 'daemon'. */
   mode?: 'daemon' | 'foreground';
   /** The log files to reopen on SIGUSR2 when they are not options.stdout/stderr (`run --init`: null, stdout is the container's). */

@@ -24,6 +24,7 @@ import { describeEnd, exitCodeOf, failed, type End } from '../process-end';
 import { Instance } from './instance';
 import type { Supervision } from './options';
 import { reloadInstances } from './reload';
+import { instanceOptions } from './native-plan';
 
 export type SupervisorPhase = 'starting' | 'ready' | 'reloading' | 'stopping' | 'stopped' | 'failed';
 
@@ -87,7 +88,7 @@ export class Supervisor {
     this.finished = new Promise((resolve) => (this.finish = resolve));
     this.announce = new Announcer(input.readyFd, null, () => '0');
     // What the supervisor does itself (the health port, watching the config) its instances must not do too.
-    this.instanceOptions = { ...this.options, healthPort: null, watchConfig: null, supervise: null };
+    this.instanceOptions = instanceOptions(this.options);
     this.slots = Array.from({ length: this.sup.instances }, (_, i) => ({
       index: i + 1,
       current: null,
