@@ -89,11 +89,8 @@
         "-fexceptions",
         "-Wall",
         "-Wextra",
-        "-Wno-unused-parameter"
-      ],
-      "ldflags": [
-        "-static-libstdc++",
-        "-static-libgcc"
+        "-Wno-unused-parameter",
+        "-Os"
       ],
       "configurations": {
         "Debug": {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run prebuild`: the Node-API binaries shipped in prebuilds/ (one per
-// architecture serves every Node >= 20), built with `prebuildify --napi --strip`:
+// architecture serves every Node >= 20), built with `prebuildify --napi --strip`,
+// and beside each the native supervisor (taskdaemon-supervisor, an executable):
 // linux-x64 with the host compiler, linux-arm64 with Debian's cross compiler
 // (g++-aarch64-linux-gnu). Tagged glibc, so on musl node-gyp-build skips them
 // and the install builds from source instead.
@@ -61,6 +62,11 @@ function main(arches) {
       const args = [prebuildify, '--napi', '--strip', '--tag-libc', `--arch=${arch}`, `--strip-bin=${strip}`, `--target=${process.versions.node}`];
       const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], env: { JOBS: 'max', ...process.env, ...headersEnv(), ...env } });
       if (r.status !== 0) throw new Error(`prebuildify for linux-${arch} failed (exit ${r.status})`);
+      // prebuildify ships .node files only: the native supervisor (an executable) goes beside the addon, stripped too.
+      const bin = path.join(dir, 'prebuilds', `linux-${arch}`, 'taskdaemon-supervisor');
+      fs.copyFileSync(path.join(dir, 'build', 'Release', 'taskdaemon-supervisor'), bin);
+      const s = spawnSync(strip, [bin], { stdio: 'inherit' });
+      if (s.status !== 0) throw new Error(`${strip} taskdaemon-supervisor for linux-${arch} failed (exit ${s.status})`);
     }
     for (const arch of arches) {
       const from = path.join(dir, 'prebuilds', `linux-${arch}`);

@@ -8,30 +8,29 @@
 
 namespace taskdaemon::sv {
 
-void Supervisor::ReplaceInstances(std::function<void(const nlohmann::json&, const std::string&)> done) {
-  if (phase == "failed") return done(nullptr, "the supervisor gave up (" + (gave_up ? gave_up->reason : "") + "); `taskdaemon restart " + plan.name + "` starts it again");
-  if (phase != "ready" && phase != "reloading") return done(nullptr, "cannot replace the instances while " + phase);
-  if (replacing) return done(nullptr, "a graceful restart is already in progress");
+void Supervisor::ReplaceInstances(std::function<void(const Replaced&, const std::string&)> done) {
+  if (phase == "failed") return done({}, "the supervisor gave up (" + (gave_up ? gave_up->reason : "") + "); `taskdaemon restart " + plan.name + "` starts it again");
+  if (phase != "ready" && phase != "reloading") return done({}, "cannot replace the instances while " + phase);
+  if (replacing) return done({}, "a graceful restart is already in progress");
   replacing = true;
   log.Info("replacing", std::to_string(slots.size()) + " instance(s), one at a time");
-  ReplaceFrom(0, std::make_shared<nlohmann::json>(nlohmann::json::array()), [this, done](const nlohmann::json& r, const std::string& e) {
+  ReplaceFrom(0, std::make_shared<Replaced>(), [this, done](const Replaced& r, const std::string& e) {
     replacing = false;
     done(r, e);
   });
 }
 
-void Supervisor::ReplaceFrom(size_t index, std::shared_ptr<nlohmann::json> replaced, std::function<void(const nlohmann::json&, const std::string&)> done) {
+void Supervisor::ReplaceFrom(size_t index, std::shared_ptr<Replaced> replaced, std::function<void(const Replaced&, const std::string&)> done) {
   const size_t total = slots.size();
   if (index == total) {
     std::string words;
     for (auto& r : *replaced) {
-      words += (words.empty() ? "" : ", ") + ("instance " + std::to_string(r["slot"].get<int>()) + ": pid " + (r["old"].is_null() ? std::string("-") : std::to_string(r["old"].get<int>())) +
-                                              " -> " + std::to_string(r["new"].get<int>()));
+      words += (words.empty() ? "" : ", ") + ("instance " + std::to_string(r.slot) + ": pid " + (r.old_pid ? std::to_string(r.old_pid) : std::string("-")) + " -> " + std::to_string(r.new_pid));
     }
     log.Info("replaced", words);
-    return done({{"replaced", *replaced}}, "");
+    return done(*replaced, "");
   }
-  if (phase != "ready" && phase != "reloading") return done(nullptr, phase + " after " + std::to_string(replaced->size()) + " of " + std::to_string(total) + " instance(s) were replaced");
+  if (phase != "ready" && phase != "reloading") return done({}, phase + " after " + std::to_string(replaced->size()) + " of " + std::to_string(total) + " instance(s) were replaced");
   Slot& slot = slots[index];
   InstancePtr old = slot.current;
   // A restart that was due anyway: the replacement is it.
@@ -41,7 +40,7 @@ void Supervisor::ReplaceFrom(size_t index, std::shared_ptr<nlohmann::json> repla
   try {
     next = Spawn(slot, true);
   } catch (const std::exception& e) {
-    return done(nullptr, "the new instance " + std::to_string(slot.index) + " could not be started: " + e.what() + "; the old instances keep serving");
+    return done({}, "the new instance " + std::to_string(slot.index) + " could not be started: " + e.what() + "; the old instances keep serving");
   }
   auto settled = std::make_shared<bool>(false);
   auto timer = std::make_shared<uint64_t>(0);
@@ -56,12 +55,12 @@ void Supervisor::ReplaceFrom(size_t index, std::shared_ptr<nlohmann::json> repla
       // The old one ended meanwhile, waiting for this replacement: its end is handled now.
       if (!slot.current && slot.last_end && (phase == "ready" || phase == "reloading")) AfterUnexpectedEnd(slot, *slot.last_end, 0);
       std::string before = replaced->empty() ? "" : " (" + std::to_string(replaced->size()) + " of " + std::to_string(total) + " were replaced before it)";
-      return done(nullptr, "the new instance " + std::to_string(slot.index) + " (pid " + std::to_string(next->pid) + ") " + error + "; the old instances keep serving" + before);
+      return done({}, "the new instance " + std::to_string(slot.index) + " (pid " + std::to_string(next->pid) + ") " + error + "; the old instances keep serving" + before);
     }
     slot.next = nullptr;
     slot.current = next;
     slot.backoff.Reset();
-    nlohmann::json entry = {{"slot", slot.index}, {"old", old ? nlohmann::json(old->pid) : nlohmann::json(nullptr)}, {"new", next->pid}};
+    Replacement entry{slot.index, old ? old->pid : 0, next->pid};
     if (old && old->alive()) {
       log.Info("instance-replaced", "instance " + std::to_string(slot.index) + ": pid " + std::to_string(next->pid) + " is ready; SIGTERM to pid " + std::to_string(old->pid) +
                                         ", which drains within " + FormatDuration(plan.grace_ms));

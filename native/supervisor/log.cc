@@ -1,5 +1,6 @@
 #include "log.h"
 #include "loop.h"
+#include "../vendor/nlohmann/json.hpp"
 #include <time.h>
 #include <unistd.h>
 #include <cerrno>
@@ -18,10 +19,6 @@ std::string IsoTime(int64_t ms) {
   snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
            static_cast<int>(ms % 1000));
   return buf;
-}
-
-nlohmann::json Log::Loss() const {
-  return {{"bytes", lost_bytes_}, {"writes", lost_writes_}, {"lastError", last_error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error_)}};
 }
 
 void Log::Line(Level at, const std::string& event, const std::string& detail) {

@@ -5,7 +5,6 @@
 #pragma once
 #include <cstdint>
 #include <string>
-#include "../vendor/nlohmann/json.hpp"
 
 namespace taskdaemon::sv {
 
@@ -21,8 +20,12 @@ class Log {
   void Info(const std::string& event, const std::string& detail = "") { Line(Level::Info, event, detail); }
   void Warn(const std::string& event, const std::string& detail = "") { Line(Level::Warn, event, detail); }
   void Error(const std::string& event, const std::string& detail = "") { Line(Level::Error, event, detail); }
-  /** { bytes, writes, lastError }: what never reached the log. */
-  nlohmann::json Loss() const;
+  /** What never reached the log: bytes, writes, the last error's name ("" if none). */
+  struct Loss {
+    uint64_t bytes, writes;
+    std::string last_error;
+  };
+  Loss Lost() const { return {lost_bytes_, lost_writes_, last_error_}; }
 
  private:
   bool json_;

@@ -1,4 +1,5 @@
 #include "plan.h"
+#include "../vendor/nlohmann/json.hpp"
 #include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
@@ -60,7 +61,7 @@ std::optional<Plan> TakePlan(std::string& why) {
     p.ready_fd = m.at("readyFd").get<int>();
     p.lock_fd = m.at("lockFd").get<int>();
     p.control_fd = m.at("controlFd").get<int>();
-    p.options = m.at("options");
+    p.options_json = m.at("options").dump();
     const nlohmann::json& s = m.at("supervisor");
     if (s.at("pidfile").is_string()) p.pidfile = s["pidfile"].get<std::string>();
     if (s.at("controlPath").is_string()) p.control_path = s["controlPath"].get<std::string>();

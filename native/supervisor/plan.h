@@ -9,7 +9,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-#include "../vendor/nlohmann/json.hpp"
 
 namespace taskdaemon::sv {
 
@@ -37,8 +36,8 @@ struct Plan {
   std::vector<std::string> argv;
   bool program = false;
   std::string instance_marker;
-  /** The options `start` resolved, as `startOptions` answers them. */
-  nlohmann::json options;
+  /** The options `start` resolved, as JSON text: `startOptions` answers them. */
+  std::string options_json;
 };
 
 /** Reads and removes the marker; on failure, why (the caller says it and exits 2). */

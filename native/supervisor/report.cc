@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include "supervisor.h"
+#include "../vendor/nlohmann/json.hpp"
 
 namespace taskdaemon::sv {
 
@@ -47,6 +48,7 @@ json Supervisor::Report() {
   const std::string status = ReadProc("/proc/self/status");
   const std::string rollup = ReadProc("/proc/self/smaps_rollup");
   const uint64_t rss = ProcKb(status, "VmRSS");
+  const Log::Loss loss = log.Lost();
   json instances = json::array();
   for (auto& s : slots) {
     json last = nullptr;
@@ -93,7 +95,7 @@ json Supervisor::Report() {
       // No JavaScript heap here; the loop never runs JavaScript, so it is never starved by it.
       {"memory", {{"rssBytes", rss}, {"heapUsedBytes", 0}, {"externalBytes", 0}}},
       {"eventLoop", {{"utilization", 0}, {"delayMs", 0}}},
-      {"log", log.Loss()},
+      {"log", {{"bytes", loss.bytes}, {"writes", loss.writes}, {"lastError", loss.last_error.empty() ? json(nullptr) : json(loss.last_error)}}},
       {"node", plan.node},
       {"supervisor",
        {{"restart", plan.restart},
@@ -104,5 +106,7 @@ json Supervisor::Report() {
         {"memory", {{"rssBytes", rss}, {"privateBytes", ProcKb(rollup, "Private_Clean") + ProcKb(rollup, "Private_Dirty")}}}}},
   };
 }
+
+std::string Supervisor::ReportLine() { return Report()["supervisor"].dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace taskdaemon::sv

@@ -1,4 +1,5 @@
 #include "rpc.h"
+#include "../vendor/nlohmann/json.hpp"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -47,7 +48,7 @@ std::map<std::string, Method> Methods(Supervisor& sup) {
     h["phase"] = sup.phase;
     r(h, 0, "");
   };
-  m["startOptions"] = [&sup](const json&, Reply r) { r(sup.plan.options, 0, ""); };
+  m["startOptions"] = [&sup](const json&, Reply r) { r(json::parse(sup.plan.options_json), 0, ""); };
   m["state"] = [&sup, pid](const json&, Reply r) {
     r({{"phase", sup.phase}, {"generation", sup.reloads.generation}, {"reloading", sup.reloads.running}, {"pid", pid}, {"supervisor", true}}, 0, "");
   };
@@ -77,9 +78,11 @@ std::map<std::string, Method> Methods(Supervisor& sup) {
     r({{"stopping", true}, {"pid", pid}}, 0, "");
   };
   m["gracefulRestart"] = [&sup](const json&, Reply r) {
-    sup.ReplaceInstances([r](const json& res, const std::string& error) {
+    sup.ReplaceInstances([r](const Supervisor::Replaced& replaced, const std::string& error) {
       if (!error.empty()) return r(nullptr, INTERNAL_ERROR, error);
-      r(res, 0, "");
+      json list = json::array();
+      for (auto& x : replaced) list.push_back({{"slot", x.slot}, {"old", x.old_pid ? json(x.old_pid) : json(nullptr)}, {"new", x.new_pid}});
+      r({{"replaced", list}}, 0, "");
     });
   };
   return m;

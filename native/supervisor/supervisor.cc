@@ -115,7 +115,7 @@ void Supervisor::OnSignal(int sig) {
     case SIGHUP:
       return reloads.Request("SIGHUP");
     case SIGUSR1:
-      return log.Info("status", Report()["supervisor"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      return log.Info("status", ReportLine());
     case SIGUSR2:
       return ReopenLogs();
   }

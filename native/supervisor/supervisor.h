@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "plan.h"
 #include "records.h"
+#include "../vendor/nlohmann/json_fwd.hpp"
 
 namespace taskdaemon::sv {
 
@@ -146,10 +147,19 @@ class Supervisor {
   void Signal(const InstancePtr& inst, int sig);
   /** SIGHUP to every ready instance; `done` gets "" or each rejection. */
   void ReloadInstances(std::function<void(const std::string& error)> done);
-  /** restart --graceful; `done` gets the result or an error message. */
-  void ReplaceInstances(std::function<void(const nlohmann::json& result, const std::string& error)> done);
+  struct Replacement {
+    int slot;
+    pid_t old_pid;  // 0: there was none
+    pid_t new_pid;
+  };
+  using Replaced = std::vector<Replacement>;
+  /** restart --graceful; `done` gets what was replaced, or an error message. */
+  void ReplaceInstances(std::function<void(const Replaced& replaced, const std::string& error)> done);
+  /** `status` (report.cc). */
   nlohmann::json Report();
   nlohmann::json Health();
+  /** SIGUSR1's log line: the supervisor part of the report. */
+  std::string ReportLine();
 
  private:
   std::vector<std::function<void()>> ready_waiters_;
@@ -166,7 +176,7 @@ class Supervisor {
   void SettleReady(const InstancePtr& inst, bool ok, const std::string& error);
   void ClosePipe(const InstancePtr& inst);
   void InstanceReload(const InstancePtr& inst, int64_t timeout_ms, std::function<void(bool ok, const std::string& error)> done);
-  void ReplaceFrom(size_t index, std::shared_ptr<nlohmann::json> replaced, std::function<void(const nlohmann::json&, const std::string&)> done);
+  void ReplaceFrom(size_t index, std::shared_ptr<Replaced> replaced, std::function<void(const Replaced&, const std::string&)> done);
   // The readiness pipe to `start`: READY=1 (or why not), then it closes.
   void TellStarter(const std::vector<std::pair<std::string, std::string>>& fields);
   bool told_ = false;
