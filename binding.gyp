@@ -20,7 +20,8 @@
         "native/child-spawn.cc",
         "native/poll.cc",
         "native/control-call.cc",
-        "native/exit-now.cc"
+        "native/exit-now.cc",
+        "native/backoff-probe.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
@@ -73,6 +74,9 @@
         "native/supervisor/graceful.cc",
         "native/supervisor/report.cc",
         "native/supervisor/rpc.cc",
+        "native/supervisor/program-ready.cc",
+        "native/supervisor/health.cc",
+        "native/supervisor/watch.cc",
         "native/child-spawn.cc"
       ],
       "defines": [

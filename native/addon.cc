@@ -15,6 +15,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   taskdaemon::InitPoll(env, exports);
   taskdaemon::InitControlCall(env, exports);
   taskdaemon::InitExitNow(env, exports);
+  taskdaemon::InitBackoffProbe(env, exports);
   return exports;
 }
 

@@ -29,5 +29,6 @@ void InitChild(Napi::Env env, Napi::Object exports);
 void InitPoll(Napi::Env env, Napi::Object exports);
 void InitControlCall(Napi::Env env, Napi::Object exports);
 void InitExitNow(Napi::Env env, Napi::Object exports);
+void InitBackoffProbe(Napi::Env env, Napi::Object exports);
 
 }  // namespace taskdaemon

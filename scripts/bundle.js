@@ -3,7 +3,7 @@
 // Replaces two of tsc's outputs with one-file bundles of the same code (esbuild):
 //   dist/cli/main.js      what bin/taskdaemon.js loads on every command
 //   dist/runtime/boot.js  what every daemon execs (`node dist/runtime/boot.js`)
-//   dist/supervisor/main.js  what a supervised daemon execs instead (--restart, --listen, --instances)
+// (A supervised daemon execs native code, taskdaemon-supervisor: native/supervisor/.)
 // A command or a daemon then reads and compiles one file instead of resolving,
 // reading and wrapping ~25 (plus commander's); that is most of what the CLI
 // cost over a bare `node -e 0` (bench/RESULTS.md). Same paths, same exports:
@@ -141,8 +141,6 @@ Promise.all([
   }),
   // A daemon's own stack traces land in its log as they are: left readable.
   bundle('runtime/boot.ts', path.join(DIST, 'runtime', 'boot.js'), { plugins: [lazyLibraryFromTsc(path.join(DIST, 'runtime', 'boot.js'))] }),
-  // A supervised daemon's supervisor (DESIGN.md §8): what it loads stays in its memory for good.
-  bundle('supervisor/main.ts', path.join(DIST, 'supervisor', 'main.js')),
 ]).catch((err) => {
   process.stderr.write(`bundle: ${err.message}\n`);
   process.exit(1);

@@ -5,7 +5,7 @@
 //   generated/steps.js   from native/steps.h (src imports it, so before tsc)
 //   dist/                tsc, one file per module
 //   generated/config-validator.js  from the option table (--write-schema: schema/ too)
-//   dist/cli/main.js (+ main-NAME.js per command), dist/runtime/boot.js, dist/supervisor/main.js  bundled over tsc's
+//   dist/cli/main.js (+ main-NAME.js per command), dist/runtime/boot.js  bundled over tsc's
 //   the CLI bundles' code caches (Node < 22.1), man/taskdaemon.1
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');

@@ -3,7 +3,6 @@
 // the daemon to report READY=1 or its error. On any failure nothing is left
 // behind: the daemon is gone, the pidfile is removed, the lock is released.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { EXIT } from './exit-codes';
 import { check, setupError, TaskdaemonError } from './errors';
 import type { SetupStepName } from './setup-steps';
@@ -24,7 +23,7 @@ import { describeEnd, endOfStatus } from './process-end';
 import { statFields } from './proc-state';
 import type * as Bind from './supervisor/bind';
 import { refuseSupervision } from './supervisor/options';
-import { nativeSupervisorPlan, needsNodeSupervisor } from './supervisor/native-plan';
+import { nativeSupervisorPlan } from './supervisor/native-plan';
 import { execPlan, type ExecPlan } from './program-kind';
 import type * as NotifySocket from './notify-socket';
 import type * as ProgramReady from './program-ready';
@@ -39,22 +38,19 @@ export interface StartResult {
   stderr: string;
 }
 
-// A supervised daemon is a small supervisor that runs the program, Node or not, as its instances
-// (DESIGN.md §8): the native one (native/supervisor/) when it is there and covers the options,
-// else the Node one (supervisor/main.js).
-function supervisorPlan(o: ResolvedOptions): ExecPlan & { native: boolean } {
+// A supervised daemon is the native supervisor (native/supervisor/, DESIGN.md §8), which runs the
+// program, Node or not, as its instances. It is built and shipped beside the addon.
+function supervisorPlan(o: ResolvedOptions): ExecPlan {
+  const bin = nativeSupervisorPath();
+  if (!bin) {
+    throw new TaskdaemonError('--restart, --listen and --instances need taskdaemon-supervisor beside the addon, and there is none', {
+      exitCode: EXIT.NOT_INSTALLED,
+      code: 'ERR_NO_SUPERVISOR',
+      hint: '`npm rebuild taskdaemon` builds it with the addon (a C++ compiler, make and python3 are needed)',
+    });
+  }
   const entry = execPlan(o).readable.filter((r) => r.step === 'open(entry)');
-  const bin = needsNodeSupervisor(o) === null ? nativeSupervisorPath() : null;
-  if (bin) return { file: bin, argv: [bin, o.entry, ...o.args], readable: [{ path: bin, step: 'open(boot script)' }, ...entry], runtime: true, native: true };
-  const script = path.join(__dirname, 'supervisor', 'main.js');
-  return {
-    file: process.execPath,
-    // '--': node would take an --env-file among the program's arguments for its own.
-    argv: [process.execPath, '--', script, o.entry, ...o.args],
-    readable: [{ path: script, step: 'open(boot script)' }, ...entry],
-    runtime: true,
-    native: false,
-  };
+  return { file: bin, argv: [bin, o.entry, ...o.args], readable: [{ path: bin, step: 'open(boot script)' }, ...entry], runtime: true };
 }
 
 // The daemon's clean environment (daemon-env.ts), and the one variable its
@@ -208,7 +204,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       listenFds = listen ? listen.fds.map((l) => l.fd) : [];
       fds.push(...listenFds);
       const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o, ...(listen && { listen: listen.fds }) };
-      if ('native' in plan && plan.native) marker.supervisor = nativeSupervisorPlan(o, listen?.fds ?? []);
+      if (o.supervise) marker.supervisor = nativeSupervisorPlan(o, listen?.fds ?? []);
       markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
       fds.push(markerFd);
     } else if (o.ready.kind === 'notify') {

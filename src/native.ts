@@ -117,6 +117,11 @@ export interface NativeBinding {
   controlCallSync(path: string, request: string, timeoutMs: number, maxReply: number): ControlCallResult;
   /** A listening unix socket at `path` with `mode` (default 0600), set before listen(2). */
   unixListen(path: string, backlog: number, mode?: number): number | NativeFailure;
+  /** The native supervisor's restart backoff (native/supervisor/backoff.h), for its unit test: a step is [uptimeMs, now] or 'reset'. */
+  backoffDecisions(
+    spec: { delayMs: number; maxMs: number; limit: { burst: number; intervalMs: number } | null },
+    steps: ([number, number] | 'reset')[],
+  ): ({ restart: true; delayMs: number; count: number } | { restart: false; count: number; intervalMs: number } | null)[];
   /** A listening TCP socket (SO_REUSEADDR; IPv6 only for family 6) on a numeric address. */
   tcpListen(family: 4 | 6, address: string, port: number, backlog: number): number | NativeFailure;
   /** fork + execve of a child with exactly `fds` as its fds 0..n-1 (-1: closed); LISTEN_PID=<its pid> when asked. */

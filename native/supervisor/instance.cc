@@ -43,8 +43,7 @@ std::vector<std::string> Supervisor::InstanceEnvironment() const {
   return env;
 }
 
-// As src/errors.ts words a failed syscall: "ENOENT: no such file or directory, execve '/bin/x'".
-static std::string SystemError(const char* syscall, int err, const std::string& path) {
+std::string SystemErrorText(const char* syscall, int err, const std::string& path) {
   const char* name = strerrorname_np(err);
   std::string desc = strerror(err);
   if (!desc.empty()) desc[0] = static_cast<char>(tolower(desc[0]));
@@ -66,13 +65,17 @@ InstancePtr Supervisor::Spawn(Slot& slot, bool replacement) {
   for (auto& l : plan.listen) req.fds.push_back(l.fd);
   int pipe_fds[2] = {-1, -1};
   int marker = -1;
+  if (plan.program && plan.ready_kind == "notify") {
+    OpenNotifySocket(inst);
+    req.envp.push_back("NOTIFY_SOCKET=" + inst->notify_dir + "/notify");
+  }
   if (!plan.program) {
-    if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error(SystemError("pipe", errno, ""));
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error(SystemErrorText("pipe", errno, ""));
     marker = PipeWithText(plan.instance_marker);
     if (marker < 0) {
       close(pipe_fds[0]);
       close(pipe_fds[1]);
-      throw std::runtime_error(SystemError("pipe", -marker, ""));
+      throw std::runtime_error(SystemErrorText("pipe", -marker, ""));
     }
     const int ready_fd = 3 + static_cast<int>(plan.listen.size());
     req.fds.push_back(pipe_fds[1]);
@@ -84,8 +87,9 @@ InstancePtr Supervisor::Spawn(Slot& slot, bool replacement) {
   if (marker >= 0) close(marker);
   if (r.pid < 0) {
     if (pipe_fds[0] >= 0) close(pipe_fds[0]);
+    CloseNotify(inst);
     std::string syscall = r.syscall;
-    throw std::runtime_error(SystemError(r.syscall, r.err, syscall == "execve" ? plan.file : syscall == "chdir" ? plan.cwd : ""));
+    throw std::runtime_error(SystemErrorText(r.syscall, r.err, syscall == "execve" ? plan.file : syscall == "chdir" ? plan.cwd : ""));
   }
   inst->pid = r.pid;
   inst->started_at = WallMs();
@@ -95,14 +99,7 @@ InstancePtr Supervisor::Spawn(Slot& slot, bool replacement) {
   std::string note = replacement ? " (replacement)" : slot.restarts ? " (restart " + std::to_string(slot.restarts) + ")" : "";
   log.Info("instance-started", "instance " + std::to_string(slot.index) + " pid " + std::to_string(inst->pid) + note);
   if (plan.program) {
-    // exec'd: that is all a program without the runtime can tell (--ready exec).
-    loop.Defer([this, inst] {
-      if (inst->alive() && inst->state == "starting") {
-        inst->state = "ready";
-        inst->ready_at = WallMs();
-        SettleReady(inst, true, "");
-      }
-    });
+    AwaitProgramReady(inst);
     return inst;
   }
   inst->pipe_fd = pipe_fds[0];

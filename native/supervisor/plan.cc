@@ -87,6 +87,19 @@ std::optional<Plan> TakePlan(std::string& why) {
     if (i.at("cwd").is_string()) p.cwd = i["cwd"].get<std::string>();
     p.program = i.at("program").get<bool>();
     if (i.at("marker").is_string()) p.instance_marker = i["marker"].get<std::string>();
+    const nlohmann::json& r = s.at("ready");
+    p.ready_kind = r.at("kind").get<std::string>();
+    if (p.ready_kind == "tcp") {
+      p.ready_host = r.at("host").get<std::string>();
+      p.ready_port = r.at("port").get<int>();
+    } else if (p.ready_kind == "unix") {
+      p.ready_path = r.at("path").get<std::string>();
+    }
+    if (s.at("healthPort").is_number()) {
+      p.health_port = s["healthPort"].get<int>();
+      p.health_host = s.at("healthHost").get<std::string>();
+    }
+    if (s.at("watchConfig").is_string()) p.watch_config = s["watchConfig"].get<std::string>();
     return p;
   } catch (const std::exception& e) {
     why = std::string("unreadable marker: ") + e.what();

@@ -36,6 +36,12 @@ struct Plan {
   std::vector<std::string> argv;
   bool program = false;
   std::string instance_marker;
+  // When a program instance is ready (--ready): exec, notify, tcp (host, port) or unix (path).
+  std::string ready_kind = "exec", ready_host, ready_path;
+  int ready_port = 0;
+  // --health-port (0: none) on --health-host; --watch-config (empty: none).
+  int health_port = 0;
+  std::string health_host, watch_config;
   /** The options `start` resolved, as JSON text: `startOptions` answers them. */
   std::string options_json;
 };

@@ -37,6 +37,10 @@ void Supervisor::Start() {
   for (auto& l : plan.listen) sockets += (sockets.empty() ? "" : ", ") + l.name + "=" + l.spec;
   log.Info("supervising", plan.name + " " + plan.entry + ": " + std::to_string(plan.instances) + " instance(s), --restart " + plan.restart +
                               (sockets.empty() ? "" : ", listening on " + sockets) + " (native supervisor; instances run node " + plan.node + ")");
+  if (plan.health_port) {
+    std::string failure = StartHealthServer();
+    if (!failure.empty()) return StartFailed("health server: " + failure);
+  }
   auto left = std::make_shared<int>(static_cast<int>(slots.size()));
   auto failed = std::make_shared<bool>(false);
   for (auto& slot : slots) {
@@ -61,6 +65,7 @@ void Supervisor::Start() {
       TellStarter({{"READY", "1"}, {"MAINPID", std::to_string(getpid())}});
       for (auto& wake : std::exchange(ready_waiters_, {})) wake();
       reloads.StartupDone();
+      if (!plan.watch_config.empty()) WatchConfig();
     });
   }
 }
@@ -140,7 +145,14 @@ void Supervisor::Reap() {
   for (auto& [inst, e] : ended) {
     inst->end = e;
     inst->state = "exited";
-    SettleReady(inst, false, DescribeEnd(e) + " before it was ready");
+    std::string note;
+    if (inst->notify_fd >= 0) {
+      std::string said = NotifyNote(*inst);
+      note = " (it sent no READY=1 to $NOTIFY_SOCKET" + (said.empty() ? "" : "; " + said) + ")";
+    }
+    CloseNotify(inst);
+    EndProbe(inst);
+    SettleReady(inst, false, DescribeEnd(e) + " before it was ready" + note);
     ClosePipe(inst);
     for (auto& wake : std::exchange(inst->change_waiters, {})) wake();
     // The supervisor's own bookkeeping (and its log line) first, then whoever waits for this end.

@@ -53,12 +53,26 @@ struct Instance {
   bool pipe_closed = false;
   RecordParser parser;
   bool program = false;
+  // A program's --ready notify: its own $NOTIFY_SOCKET in a private directory, and what it said.
+  int notify_fd = -1;
+  std::string notify_dir, notify_status;
+  int notify_errno = -1;
+  // --ready tcp/unix: the connection being tried, and the timers between tries.
+  int probe_fd = -1;
+  uint64_t probe_timer = 0;
+  int64_t probe_pause_ms = 10;
 
   bool alive() const { return !end.has_value(); }
   int64_t UptimeMs() const;
 };
 
 using InstancePtr = std::shared_ptr<Instance>;
+
+/** As src/errors.ts words a failed syscall: "ENOENT: no such file or directory, execve '/bin/x'". */
+std::string SystemErrorText(const char* syscall, int err, const std::string& path);
+
+/** "its last STATUS: ...; ERRNO=98 (EADDRINUSE: ...)": what a notify program said, or "". */
+std::string NotifyNote(const Instance& inst);
 
 struct Slot {
   int index = 0;
@@ -175,6 +189,17 @@ class Supervisor {
   void TakeRecord(const InstancePtr& inst, const Record& rec);
   void SettleReady(const InstancePtr& inst, bool ok, const std::string& error);
   void ClosePipe(const InstancePtr& inst);
+  // A program instance's readiness (program-ready.cc): exec'd, READY=1 on its socket, or its address accepts.
+  void OpenNotifySocket(const InstancePtr& inst);
+  void AwaitProgramReady(const InstancePtr& inst);
+  void ReadNotify(const InstancePtr& inst);
+  void ProbeAddress(const InstancePtr& inst);
+  void EndProbe(const InstancePtr& inst);
+  void CloseNotify(const InstancePtr& inst);
+  void ProgramReady(const InstancePtr& inst);
+  // --health-port (health.cc) and --watch-config (watch.cc): started with the instances, on the same loop.
+  std::string StartHealthServer();
+  void WatchConfig();
   void InstanceReload(const InstancePtr& inst, int64_t timeout_ms, std::function<void(bool ok, const std::string& error)> done);
   void ReplaceFrom(size_t index, std::shared_ptr<Replaced> replaced, std::function<void(const Replaced&, const std::string&)> done);
   // The readiness pipe to `start`: READY=1 (or why not), then it closes.

@@ -3,14 +3,13 @@
 // so the C++ side reads plain values (durations in ms, the --listen specs as
 // text), and how to exec one instance: file and argv (program-kind.ts) and,
 // for a Node entry, the instance's own boot marker, which the supervisor
-// passes on unread. The native supervisor covers every supervised start but
-// --health-port, --watch-config and a program awaited by --ready
-// notify/tcp/unix: those run the Node supervisor (main.ts) as before.
+// passes on unread.
 import type { ResolvedOptions } from '../options';
 import { execPlan } from '../program-kind';
 import type { BootMarker } from '../runtime/markers';
 import { packageVersion } from '../version';
 import { controlSocketPath } from '../paths';
+import type { ReadySpec } from '../ready-spec';
 
 export interface NativeSupervisorPlan {
   pidfile: string | null;
@@ -33,14 +32,11 @@ export interface NativeSupervisorPlan {
   stdout: string | null;
   stderr: string | null;
   instance: { file: string; argv: string[]; cwd: string | null; program: boolean; marker: string | null };
-}
-
-/** Why this start needs the Node supervisor, or null when the native one does it all. */
-export function needsNodeSupervisor(o: ResolvedOptions): string | null {
-  if (o.healthPort !== null) return '--health-port';
-  if (o.watchConfig !== null) return '--watch-config';
-  if (o.kind === 'program' && o.ready.kind !== 'exec') return `--ready ${o.ready.kind} for a program`;
-  return null;
+  /** When a program instance is ready (a Node instance's runtime waits for its own --ready). */
+  ready: ReadySpec;
+  healthPort: number | null;
+  healthHost: string;
+  watchConfig: string | null;
 }
 
 /** The options an instance's runtime gets: the supervisor's own, minus what the supervisor does itself. */
@@ -75,5 +71,9 @@ export function nativeSupervisorPlan(o: ResolvedOptions, listenFds: { fd: number
     stdout: o.stdout,
     stderr: o.stderr,
     instance: { file: plan.file, argv: plan.argv, cwd: o.cwd, program: !plan.runtime, marker: marker && JSON.stringify(marker) },
+    ready: o.ready,
+    healthPort: o.healthPort,
+    healthHost: o.healthHost,
+    watchConfig: o.watchConfig,
   };
 }

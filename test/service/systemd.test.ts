@@ -208,7 +208,7 @@ describe.skipIf(why !== null)('Type=forking units, shipped and rendered, under a
     expect(start.code).toBe(0);
     const mainPid = Number(sd.show(unit, 'MainPID'));
     expect(Number(sd.sd(['cat', `/run/taskdaemon/${name}.pid`]).stdout.trim())).toBe(mainPid);
-    expect(procCmdline(mainPid)).toContain(`supervisor/main.js ${SERVED}`);
+    expect(procCmdline(mainPid)).toContain(`taskdaemon-supervisor ${SERVED}`);
     const instances = (): number[] => sd.sd(['pgrep', '-P', String(mainPid)]).stdout.split('\n').filter(Boolean).map(Number).sort();
     const first = instances();
     expect(first).toHaveLength(2);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TaskdaemonError } from '../../src/errors';
 import { resolveOptions } from '../../src/options';
-import { Backoff } from '../../src/supervisor/backoff';
+import { native } from '../../src/native';
 import { parseListen, parseListens } from '../../src/supervisor/listen-spec';
 import { parseRestartLimit, resolveSupervision, STAYED_UP_MS } from '../../src/supervisor/options';
 
@@ -95,27 +95,25 @@ describe('supervision options', () => {
   });
 });
 
+// The native supervisor's own code (native/supervisor/backoff.h), through the addon.
 describe('restart backoff', () => {
-  const s = { restartDelayMs: 100, restartDelayMaxMs: 1_000, restartLimit: { burst: 5, intervalMs: 10_000 } };
+  const s = { delayMs: 100, maxMs: 1_000, limit: { burst: 5, intervalMs: 10_000 } };
+  const decide = (spec: typeof s | (Omit<typeof s, 'limit'> & { limit: null }), steps: ([number, number] | 'reset')[]) => native().backoffDecisions(spec, steps);
 
   it('doubles after each quick failure, up to the maximum, then gives up past the limit', () => {
-    const b = new Backoff({ ...s, restartLimit: null });
-    const delays = Array.from({ length: 7 }, (_, i) => b.next(50, i * 100)).map((d) => (d.restart ? d.delayMs : -1));
+    const delays = decide({ ...s, limit: null }, Array.from({ length: 7 }, (_, i) => [50, i * 100] as [number, number])).map((d) => (d?.restart ? d.delayMs : -1));
     expect(delays).toEqual([100, 200, 400, 800, 1_000, 1_000, 1_000]);
 
-    const limited = new Backoff(s);
-    const decisions = Array.from({ length: 6 }, (_, i) => limited.next(50, i * 1_000));
-    expect(decisions.slice(0, 5).every((d) => d.restart)).toBe(true);
+    const decisions = decide(s, Array.from({ length: 6 }, (_, i) => [50, i * 1_000] as [number, number]));
+    expect(decisions.slice(0, 5).every((d) => d?.restart)).toBe(true);
     expect(decisions[5]).toEqual({ restart: false, count: 5, intervalMs: 10_000 });
   });
 
   it('starts over once an instance stayed up STAYED_UP_MS, and counts only restarts within the interval', () => {
-    const b = new Backoff(s);
-    b.next(50, 0);
-    b.next(50, 100);
-    expect(b.next(50, 200)).toMatchObject({ delayMs: 400 });
-    expect(b.next(STAYED_UP_MS, 20_000)).toMatchObject({ restart: true, delayMs: 100, count: 1 }); // the first three fell out of the interval
-    b.reset();
-    expect(b.next(50, 20_100)).toMatchObject({ delayMs: 100, count: 1 });
+    const d = decide(s, [[50, 0], [50, 100], [50, 200], [STAYED_UP_MS, 20_000], 'reset', [50, 20_100]]);
+    expect(d[2]).toMatchObject({ delayMs: 400 });
+    expect(d[3]).toMatchObject({ restart: true, delayMs: 100, count: 1 }); // the first three fell out of the interval
+    expect(d[4]).toBeNull();
+    expect(d[5]).toMatchObject({ delayMs: 100, count: 1 });
   });
 });

@@ -1,5 +1,5 @@
 // taskdaemon restart NAME --graceful: a supervised daemon (DESIGN.md §8)
-// replaces its instances one at a time (src/supervisor/graceful.ts), the
+// replaces its instances one at a time (native/supervisor/graceful.cc), the
 // supervisor, its pidfile and its sockets staying. Exit 0 once every instance
 // was replaced; 1 with the new instance's error when one failed to become
 // ready (the old ones keep serving); 7 when it does not run.
@@ -10,7 +10,7 @@ import { daemonStatus } from '../../control/client/stop-status';
 import { EXIT } from '../../exit-codes';
 import { TaskdaemonError } from '../../errors';
 import { defaultPidfile, validateName } from '../../paths';
-import type { Replacement } from '../../supervisor/graceful';
+import type { Replacement } from '../../supervisor/report-types';
 import { err, json, out } from '../output';
 import { resolveDaemon } from '../shared';
 import type { RestartFlags } from './restart';

@@ -3,7 +3,7 @@
 import type { DaemonStatus } from '../../control/client/stop-status';
 import { inspectDaemon, type Inspection } from '../../control/client/inspect';
 import { STATUS_EXIT } from '../../exit-codes';
-import type { SupervisorReport } from '../../supervisor/report';
+import type { SupervisorReport } from '../../supervisor/report-types';
 import { packageVersion } from '../../version';
 import { color, err, json, out } from '../output';
 import { targetPidfile, type TargetOptions } from '../shared';

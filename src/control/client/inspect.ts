@@ -6,7 +6,7 @@
 // SIGSTOP is not asked (it cannot answer until SIGCONT).
 import * as fs from 'node:fs';
 import type { DaemonStatusReport } from '../../runtime/control-surface';
-import type { SupervisorReport } from '../../supervisor/report';
+import type { SupervisorReport } from '../../supervisor/report-types';
 import { isStopped } from '../../proc-state';
 import { controlSocketPath, rpcCall } from './rpc-client';
 import { daemonStatus, type DaemonStatus } from './stop-status';

@@ -99,8 +99,8 @@ function noteOf(s: Inspection, timeoutMs: number): string | null {
 // entry is read from the command line start exec'd (node -- boot.js ENTRY).
 function appVersion(pid: number): string | null {
   const argv = procCmdline(pid);
-  // A plain daemon runs runtime/boot.js ENTRY, a supervised one supervisor/main.js ENTRY or the native taskdaemon-supervisor ENTRY.
-  const runs = (a: string): boolean => a.endsWith(`${path.sep}runtime${path.sep}boot.js`) || a.endsWith(`${path.sep}supervisor${path.sep}main.js`) || a.endsWith(`${path.sep}taskdaemon-supervisor`);
+  // A plain daemon runs runtime/boot.js ENTRY, a supervised one taskdaemon-supervisor ENTRY.
+  const runs = (a: string): boolean => a.endsWith(`${path.sep}runtime${path.sep}boot.js`) || a.endsWith(`${path.sep}taskdaemon-supervisor`);
   const boot = argv?.findIndex(runs) ?? -1;
   const entry = boot >= 0 ? argv![boot + 1] : undefined;
   if (!entry || !path.isAbsolute(entry)) return null;
