@@ -12,6 +12,7 @@ import { alive, procFds, waitFor } from '../helpers/proc';
 import { freePort } from '../helpers/net';
 import { APP, startApp, writeConfig } from '../helpers/app';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
+import { call, codesOf, GARBAGE, GARBAGE_CODES, raw } from '../helpers/control';
 
 const PROBE = path.join(FIXTURES, 'probe.js');
 let sb: Sandbox;
@@ -20,35 +21,6 @@ afterEach(async () => {
 });
 
 const sockOf = (s: Sandbox): string => s.pidfile.replace(/\.pid$/, '.sock');
-
-
-// Sends raw text, collects reply lines until `expect` lines arrived or the server closed.
-function raw(sock: string, text: string | Buffer, expectLines = 1): Promise<{ lines: unknown[]; closed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const c = net.createConnection(sock);
-    let buf = '';
-    const lines: unknown[] = [];
-    const finish = (closed: boolean): void => {
-      c.destroy();
-      resolve({ lines, closed });
-    };
-    c.on('connect', () => c.write(text));
-    c.on('data', (d) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        lines.push(JSON.parse(buf.slice(0, nl)));
-        buf = buf.slice(nl + 1);
-      }
-      if (lines.length >= expectLines) finish(false);
-    });
-    c.on('end', () => finish(true));
-    c.on('error', reject);
-  });
-}
-
-const call = async (sock: string, method: string, params?: object): Promise<{ result?: unknown; error?: { code: number; message: string } }> =>
-  (await raw(sock, JSON.stringify({ jsonrpc: '2.0', id: 7, method, ...(params && { params }) }) + '\n')).lines[0] as never;
 
 
 describe('control socket', () => {
@@ -80,12 +52,8 @@ describe('control socket', () => {
     sb = sandbox();
     const { pid } = await startApp(sb, { version: 1 });
     const sock = sockOf(sb);
-    const r = await raw(sock, ['not json', '42', '{"jsonrpc":"1.0","id":1,"method":"ping"}', '{"jsonrpc":"2.0","id":2,"method":"nope"}',
-      '{"jsonrpc":"2.0","id":3,"method":"awaitReload","params":{"after":-1}}', '{"jsonrpc":"2.0","id":4,"method":"ping","params":"x"}', '[]',
-      '[{"jsonrpc":"2.0","id":5,"method":"ping"},{"jsonrpc":"2.0","method":"ping"}]', '{"jsonrpc":"2.0","method":"ping"}',
-      '{"jsonrpc":"2.0","id":6,"method":"__proto__"}', ''].join('\n') + '\n', 9);
-    const codes = r.lines.map((l) => (Array.isArray(l) ? 'batch' : ((l as { error?: { code: number } }).error?.code ?? 'ok')));
-    expect(codes).toEqual([-32700, -32600, -32600, -32601, -32602, -32602, -32600, 'batch', -32601]);
+    const r = await raw(sock, GARBAGE, 9);
+    expect(codesOf(r.lines)).toEqual(GARBAGE_CODES);
     expect(r.lines[7]).toEqual([{ jsonrpc: '2.0', id: 5, result: 'pong' }]); // the notification got no answer
     expect(await call(sock, 'ping')).toMatchObject({ result: 'pong' });
     expect(alive(pid)).toBe(true);

@@ -10,7 +10,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { httpGet, pidAt } from '../helpers/http';
 import { freePort } from '../helpers/net';
-import { alive, childrenOf, pidsWith, procStatus, waitFor } from '../helpers/proc';
+import { alive, childrenOf, pidsWith, procFds, procStatus, waitFor } from '../helpers/proc';
+import { call, codesOf, GARBAGE, GARBAGE_CODES, raw } from '../helpers/control';
+import { procCmdline } from '../../src/proc-usage';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
 const SERVED = path.join(FIXTURES, 'served.js');
@@ -308,5 +310,115 @@ describe('supervised start', () => {
     expect(r.stderr.split('\n')[0]).toMatch(/exited with code 3 before it was ready \(it sent no READY=1 to \$NOTIFY_SOCKET; its last STATUS: cannot open \/var\/lib\/db; ERRNO=2 \(ENOENT/);
     expect(fs.existsSync(sb.pidfile)).toBe(false);
     expect(pidsWith(sb.tag)).toEqual([]);
+  });
+});
+
+// The supervisor is native code (native/supervisor/): no node in it, and the
+// same answers as the runtime's own control socket and health port.
+describe('the native supervisor', () => {
+  it('is no node: its own executable and memory; the control socket answers garbage, 1 MB lines and vanishing clients as a daemon does', async () => {
+    sb = sandbox();
+    const sup = await start(SERVED, ...sb.flags, '--restart', 'on-failure', '--', sb.tag);
+    expect(fs.readlinkSync(`/proc/${sup}/exe`)).toMatch(/\/taskdaemon-supervisor$/);
+    const maps = fs.readFileSync(`/proc/${sup}/maps`, 'utf8');
+    expect(maps).not.toContain(process.execPath); // no node binary mapped, so no V8 heap
+    expect(procCmdline(sup)).toEqual([expect.stringMatching(/taskdaemon-supervisor$/), SERVED, sb.tag]);
+    const { s } = await statusJson();
+    const mem = s.daemon.supervisor.memory;
+    expect(mem.rssBytes).toBeGreaterThan(0);
+    expect(mem.privateBytes).toBeGreaterThan(0);
+    expect(mem.privateBytes).toBeLessThan(mem.rssBytes);
+
+    const sock = sb.pidfile.replace(/\.pid$/, '.sock');
+    expect(fs.lstatSync(sock).mode & 0o777).toBe(0o600);
+    expect(codesOf((await raw(sock, GARBAGE, 9)).lines)).toEqual(GARBAGE_CODES);
+    const long = await raw(sock, Buffer.alloc(1 << 20, 'x'));
+    expect(long.lines[0]).toMatchObject({ error: { code: -32600, message: expect.stringContaining('longer than 65536') } });
+    const before = procFds(sup).size;
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        new Promise<void>((resolve) => {
+          const c = net.createConnection(sock);
+          c.on('error', () => resolve());
+          c.on('connect', () => {
+            // Half a request, or one whose answer nobody will read (a reload: answered after the instance's).
+            c.write(i % 2 ? '{"jsonrpc":"2.0","id":1,"meth' : '{"jsonrpc":"2.0","id":1,"method":"reload"}\n');
+            setTimeout(() => {
+              c.destroy();
+              resolve();
+            }, 20);
+          });
+        }),
+      ),
+    );
+    await waitFor(() => lines(sup, 'reloaded').length >= 1 && !sb.readLog().match(/reloading generation \d+[^\n]*\n(?![\s\S]*reloaded generation)/), 10_000, 'reloads to finish');
+    // A half-closed client still gets its answer.
+    const half = await new Promise<string>((resolve, reject) => {
+      const c = net.createConnection(sock, () => c.end('{"jsonrpc":"2.0","id":9,"method":"state"}\n'));
+      let got = '';
+      c.on('data', (d) => (got += d.toString()));
+      c.on('end', () => resolve(got));
+      c.on('error', reject);
+    });
+    expect(JSON.parse(half)).toMatchObject({ id: 9, result: { phase: 'ready', supervisor: true, pid: sup } });
+    expect(await call(sock, 'startOptions')).toMatchObject({ result: { name: sb.name, entry: SERVED, supervise: { restart: 'on-failure' } } });
+    await waitFor(() => procFds(sup).size <= before, 5_000, 'client fds to close');
+    await stopAndCheckNothingLeft();
+  });
+
+  it('--health-port: /ready and /health of every instance; --watch-config: a change reloads them all', async () => {
+    sb = sandbox();
+    const port = await freePort();
+    const hp = await freePort();
+    const config = path.join(sb.dir, 'app.toml');
+    fs.writeFileSync(config, 'a = 1\n');
+    const sup = await start(SERVED, ...sb.flags, '--restart', 'on-failure', '--instances', '2', '--listen', `tcp:127.0.0.1:${port}`, '--health-port', String(hp), '--watch-config', config, '--', sb.tag);
+    expect(lines(sup, 'health-http')[0]!.detail).toBe(`http://127.0.0.1:${hp}/health`);
+    const ready = await httpGet(hp, '/ready');
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toEqual({ ready: true, phase: 'ready' });
+    const health = await httpGet(hp, '/health');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toEqual({ ok: true, detail: { instances: 2, notReady: [] }, phase: 'ready' });
+    expect((await httpGet(hp, '/nope')).status).toBe(404);
+    await waitFor(() => lines(sup, 'watching').length === 1, 5_000, 'the watch');
+
+    fs.writeFileSync(config, 'a = 2\n');
+    await waitFor(() => lines(sup, 'reloaded').length === 1, 10_000, 'the reload the change asked for');
+    expect(lines(sup, 'reloading')[0]!.detail).toBe('generation 1 (config change): SIGHUP to every instance');
+    const { s } = await statusJson();
+    expect(s.daemon).toMatchObject({ generation: 1, lastReload: { generation: 1, ok: true } });
+    await stopAndCheckNothingLeft();
+  });
+
+  it('a busy --health-port fails the start with the reason, and leaves nothing', async () => {
+    sb = sandbox();
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const hp = (busy.address() as net.AddressInfo).port;
+      const r = await td(['start', SERVED, ...sb.flags, '--restart', 'always', '--health-port', String(hp), '--', sb.tag]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')[0]).toContain(`health server: EADDRINUSE: address already in use, bind '127.0.0.1:${hp}'`);
+      expect(fs.existsSync(sb.pidfile)).toBe(false);
+      expect(pidsWith(sb.tag)).toEqual([]);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('a program ready when its address accepts (--ready tcp): start waits for it, and a restarted one is ready the same way', async () => {
+    sb = sandbox();
+    const port = await freePort();
+    const sup = await start(PROGRAM, ...sb.flags, '--restart', 'always', '--ready', `tcp:127.0.0.1:${port}`, '--', `--listen=tcp:127.0.0.1:${port}`, '--listen-after=300', sb.tag);
+    // Ready only once it listened, 300 ms after its start.
+    await new Promise<void>((resolve, reject) => net.createConnection(port, '127.0.0.1', resolve).on('error', reject));
+    const [first] = childrenOf(sup).map((c) => c.pid);
+    process.kill(first!, 'SIGKILL');
+    await waitFor(() => lines(sup, 'instance-ready').length === 1, 10_000, 'the restarted program to accept');
+    const [second] = childrenOf(sup).map((c) => c.pid);
+    expect(second).not.toBe(first);
+    expect(lines(sup, 'instance-ready')[0]!.detail).toBe(`instance 1 pid ${second}`);
+    await stopAndCheckNothingLeft();
   });
 });

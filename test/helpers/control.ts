@@ -1,0 +1,51 @@
+// Talking JSON-RPC to a daemon's control socket by hand, as a hostile or a
+// careless client would: raw text in, reply lines out.
+import * as net from 'node:net';
+
+// Sends raw text, collects reply lines until `expectLines` lines arrived or the server closed.
+export function raw(sock: string, text: string | Buffer, expectLines = 1): Promise<{ lines: unknown[]; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(sock);
+    let buf = '';
+    const lines: unknown[] = [];
+    const finish = (closed: boolean): void => {
+      c.destroy();
+      resolve({ lines, closed });
+    };
+    c.on('connect', () => c.write(text));
+    c.on('data', (d) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        lines.push(JSON.parse(buf.slice(0, nl)));
+        buf = buf.slice(nl + 1);
+      }
+      if (lines.length >= expectLines) finish(false);
+    });
+    c.on('end', () => finish(true));
+    c.on('error', reject);
+  });
+}
+
+export const call = async (sock: string, method: string, params?: object): Promise<{ result?: unknown; error?: { code: number; message: string } }> =>
+  (await raw(sock, JSON.stringify({ jsonrpc: '2.0', id: 7, method, ...(params && { params }) }) + '\n')).lines[0] as never;
+
+/** Lines no server should choke on, and the JSON-RPC error code (or 'ok', 'batch') each must get: 9 answers. */
+export const GARBAGE = [
+  'not json',
+  '42',
+  '{"jsonrpc":"1.0","id":1,"method":"ping"}',
+  '{"jsonrpc":"2.0","id":2,"method":"nope"}',
+  '{"jsonrpc":"2.0","id":3,"method":"awaitReload","params":{"after":-1}}',
+  '{"jsonrpc":"2.0","id":4,"method":"ping","params":"x"}',
+  '[]',
+  '[{"jsonrpc":"2.0","id":5,"method":"ping"},{"jsonrpc":"2.0","method":"ping"}]',
+  '{"jsonrpc":"2.0","method":"ping"}',
+  '{"jsonrpc":"2.0","id":6,"method":"__proto__"}',
+  '',
+].join('\n') + '\n';
+export const GARBAGE_CODES = [-32700, -32600, -32600, -32601, -32602, -32602, -32600, 'batch', -32601];
+
+export function codesOf(lines: unknown[]): (number | string)[] {
+  return lines.map((l) => (Array.isArray(l) ? 'batch' : ((l as { error?: { code: number } }).error?.code ?? 'ok')));
+}
