@@ -20,14 +20,14 @@ describe('the setup step list', () => {
     expect(setupStep('nope')).toBeUndefined();
   });
 
-  it('spawn.cc and child.cc report a failed step only as a Step of the list, and every step of the list is reported', () => {
+  it('spawn.cc and child-spawn.cc report a failed step only as a Step of the list, and every step of the list is reported', () => {
     const spawn = read('native/spawn.cc');
     // The record is written in one place: Report(), which takes a Step.
     expect(spawn.match(/STEP=/g)).toHaveLength(1);
     expect(spawn).toMatch(/void Report\(int fd, Step step, int err\)/);
     const calls = [...spawn.matchAll(/\b(?:Fail\(s, |Report\(s\.ready_fd, )([^,]+),/g)].map((m) => m[1]!);
-    // child.cc (supervised instances) names its failures from the same list.
-    calls.push(...[...read('native/child.cc').matchAll(/\bChildFail\(s, ([^,]+),/g)].map((m) => m[1]!));
+    // child-spawn.cc (supervised instances) names its failures from the same list.
+    calls.push(...[...read('native/child-spawn.cc').matchAll(/\bChildFail\(s, ([^,]+),/g)].map((m) => m[1]!));
     expect(calls.length).toBeGreaterThan(10);
     const ids = new Set<string>(SETUP_STEPS.map((s) => s.id));
     const used = new Set<string>();
