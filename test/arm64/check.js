@@ -1,7 +1,8 @@
 // Runs on an arm64 node under qemu-user (scripts/check-arm64.sh sets that up):
 // the addon's cases (test/unit/native-cases.cjs) on the arm64 prebuild as the
 // installed package loads it, then a real daemon started, reloaded and stopped
-// with the installed CLI. Plain node, no vitest: vitest's native parts have no
+// with the installed CLI, and a supervised one (the arm64 native supervisor
+// shipped beside the addon) that restarts its killed instance. Plain node, no vitest: vitest's native parts have no
 // arm64 build here, and every node start costs seconds under emulation.
 // Usage: node check.js APP_DIR   (APP_DIR has node_modules/taskdaemon installed)
 'use strict';
@@ -97,6 +98,40 @@ module.exports = defineDaemon({
     });
   } finally {
     if (pid !== null && alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+
+  // The native supervisor shipped beside the addon (prebuilds/linux-arm64/taskdaemon-supervisor).
+  const supPidfile = path.join(app, 'sup.pid');
+  const supLog = path.join(app, 'sup.log');
+  let sup = null;
+  try {
+    await check('start --restart: the arm64 native supervisor runs the program as its instance', () => {
+      const r = td('start', 'worker.js', '--name', 'sup', '--pidfile', supPidfile, '--stdout', supLog, '--no-state-file', '--restart', 'on-failure', '--pass-env', 'QEMU_LD_PREFIX');
+      assert.equal(r.status, 0, r.stderr);
+      sup = Number(fs.readFileSync(supPidfile, 'utf8'));
+      const argv0 = fs.readFileSync(`/proc/${sup}/cmdline`, 'utf8').split('\0').find((a) => a.endsWith('taskdaemon-supervisor'));
+      assert.equal(argv0, path.join(pkg, 'prebuilds', 'linux-arm64', 'taskdaemon-supervisor'));
+      assert.match(fs.readFileSync(supLog, 'utf8'), /worker on arm64/);
+    });
+    await check('kill -9 of the instance: the supervisor starts it again; stop ends both', async () => {
+      const report = () => JSON.parse(td('status', '--pidfile', supPidfile, '--json').stdout).daemon.supervisor;
+      const first = report().instances[0].pid;
+      process.kill(first, 'SIGKILL');
+      const deadline = Date.now() + 60_000;
+      while (!/ instance-ready instance 1 pid \d+/.test(fs.readFileSync(supLog, 'utf8'))) {
+        assert.ok(Date.now() < deadline, 'no restarted instance within 60 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const now = report().instances[0];
+      assert.equal(now.restarts, 1);
+      assert.notEqual(now.pid, first);
+      const r = td('stop', '--pidfile', supPidfile);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(!alive(sup) && !alive(now.pid), 'supervisor or instance still alive');
+      assert.ok(!fs.existsSync(supPidfile), 'pidfile left behind');
+    });
+  } finally {
+    if (sup !== null && alive(sup)) process.kill(sup, 'SIGKILL');
   }
   console.log(`arm64: ${results.passed} passed, ${results.failed} failed`);
   process.exitCode = results.failed ? 1 : 0;
