@@ -5,7 +5,8 @@
 // linux-x64 with the host compiler, linux-arm64 with Debian's cross compiler
 // (g++-aarch64-linux-gnu). Tagged glibc, so on musl node-gyp-build skips them
 // and the install builds from source instead.
-// Builds in a scratch copy of the sources: the checkout's build/ stays as it was.
+// Builds in a scratch copy of the sources: the checkout's build/ stays as it was
+// (but is reused for this machine's architecture when it is fresh: freshHostBuild).
 // Usage: node scripts/prebuild.js [x64] [arm64]   (default: both)
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -51,22 +52,53 @@ function headersEnv() {
   return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? { npm_config_nodedir: prefix } : {};
 }
 
+// Every file the native build reads: binding.gyp and native/ (the vendored headers included).
+function nativeSources() {
+  const native = path.join(root, 'native');
+  return [path.join(root, 'binding.gyp'), ...fs.readdirSync(native, { recursive: true }).map((f) => path.join(native, f))];
+}
+
+// The checkout's own Release build for this machine's architecture, when it is
+// newer than every native source (`npm ci` has just made it, as in .ci/run):
+// the same compiler, flags and sources as prebuildify would use, so it is
+// copied and stripped instead of built a second time. Never a sanitizer
+// build: those go to build/Debug.
+function freshHostBuild(arch) {
+  if (arch !== os.arch() || process.env.TD_PREBUILD_FRESH === '1') return null;
+  const release = path.join(root, 'build', 'Release');
+  const files = ['taskdaemon.node', 'taskdaemon-supervisor'].map((f) => path.join(release, f));
+  if (!files.every((f) => fs.existsSync(f))) return null;
+  const newest = Math.max(...nativeSources().map((f) => fs.statSync(f).mtimeMs));
+  return files.every((f) => fs.statSync(f).mtimeMs > newest) ? { addon: files[0], supervisor: files[1] } : null;
+}
+
+function stripInto(strip, from, to) {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.copyFileSync(from, to);
+  const s = spawnSync(strip, [to, '--strip-all'], { stdio: 'inherit' }); // as prebuildify --strip does
+  if (s.status !== 0) throw new Error(`${strip} ${path.basename(to)} failed (exit ${s.status})`);
+}
+
 function main(arches) {
   const prebuildify = path.join(root, 'node_modules', 'prebuildify', 'bin.js');
   const dir = stageSources();
   try {
     for (const arch of arches) {
       const { env, strip } = toolchainEnv(arch);
+      const host = freshHostBuild(arch);
+      if (host) {
+        console.log(`prebuild: linux-${arch} from build/Release (newer than every native source; TD_PREBUILD_FRESH=1 builds it anew)`);
+        stripInto(strip, host.addon, path.join(dir, 'prebuilds', `linux-${arch}`, 'taskdaemon.glibc.node'));
+        stripInto(strip, host.supervisor, path.join(dir, 'prebuilds', `linux-${arch}`, 'taskdaemon-supervisor'));
+        continue;
+      }
       // JOBS=max: node-gyp's make uses every core.
       // --target: without it prebuildify asks for the newest Node's headers; any Node >= 20 builds the same N-API binary.
       const args = [prebuildify, '--napi', '--strip', '--tag-libc', `--arch=${arch}`, `--strip-bin=${strip}`, `--target=${process.versions.node}`];
       const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], env: { JOBS: 'max', ...process.env, ...headersEnv(), ...env } });
       if (r.status !== 0) throw new Error(`prebuildify for linux-${arch} failed (exit ${r.status})`);
       // prebuildify ships .node files only: the native supervisor (an executable) goes beside the addon, stripped too.
-      const bin = path.join(dir, 'prebuilds', `linux-${arch}`, 'taskdaemon-supervisor');
-      fs.copyFileSync(path.join(dir, 'build', 'Release', 'taskdaemon-supervisor'), bin);
-      const s = spawnSync(strip, [bin], { stdio: 'inherit' });
-      if (s.status !== 0) throw new Error(`${strip} taskdaemon-supervisor for linux-${arch} failed (exit ${s.status})`);
+      stripInto(strip, path.join(dir, 'build', 'Release', 'taskdaemon-supervisor'), path.join(dir, 'prebuilds', `linux-${arch}`, 'taskdaemon-supervisor'));
     }
     for (const arch of arches) {
       const from = path.join(dir, 'prebuilds', `linux-${arch}`);

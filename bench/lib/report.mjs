@@ -160,14 +160,18 @@ function superviseTable(sv) {
   const reasons = (x) => (x.failed ? ` (${Object.entries(x.reasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : '');
   const t = sv.taskdaemon;
   const p = sv.pm2;
-  return table(['', `taskdaemon: \`start --instances ${sv.instances} --listen\`, \`restart --graceful\``, `pm2 cluster mode: \`start -i ${sv.instances} --wait-ready\`, \`pm2 reload\``], [
-    ['graceful restarts under load', String(sv.n), col(p, () => String(sv.n))],
-    ['requests answered during them', String(t.requests), col(p, (x) => String(x.requests))],
-    ['**failed requests** (refused, reset, timed out, 5xx)', `**${t.failed}**${reasons(t)}`, col(p, (x) => `**${x.failed}**${reasons(x)}`)],
-    ['every instance pid replaced', `${t.replaced}/${sv.n}`, col(p, (x) => `${x.replaced}/${sv.n}`)],
-    ['one restart command, wall ms (median, min–max)', `${f1(median(t.times))} (${range(summarize(t.times))})`, col(p, (x) => `${f1(median(x.times))} (${range(summarize(x.times))})`)],
-    ['the supervising process, VmRSS / private', `${mb(t.memory.supervisor)} (supervisor); after the restarts ${mb(t.memory.supervisorAfter)}`, col(p, (x) => `${mb(x.memory.supervisor)} (God daemon); after the restarts ${mb(x.memory.supervisorAfter)}`)],
-    ['one app instance, VmRSS / private', mb(t.memory.instance), col(p, (x) => mb(x.memory.instance))],
+  // The --baseline tree, when given, in a column of its own beside this one.
+  const b = sv.baseline ?? null;
+  const ours = (f) => [f(t), ...(b ? [f(b)] : [])];
+  const head = `\`start --instances ${sv.instances} --listen\`, \`restart --graceful\``;
+  return table(['', `taskdaemon: ${head}`, ...(b ? [`baseline taskdaemon: ${head}`] : []), `pm2 cluster mode: \`start -i ${sv.instances} --wait-ready\`, \`pm2 reload\``], [
+    ['graceful restarts under load', ...ours(() => String(sv.n)), col(p, () => String(sv.n))],
+    ['requests answered during them', ...ours((x) => String(x.requests)), col(p, (x) => String(x.requests))],
+    ['**failed requests** (refused, reset, timed out, 5xx)', ...ours((x) => `**${x.failed}**${reasons(x)}`), col(p, (x) => `**${x.failed}**${reasons(x)}`)],
+    ['every instance pid replaced', ...ours((x) => `${x.replaced}/${sv.n}`), col(p, (x) => `${x.replaced}/${sv.n}`)],
+    ['one restart command, wall ms (median, min–max)', ...ours((x) => `${f1(median(x.times))} (${range(summarize(x.times))})`), col(p, (x) => `${f1(median(x.times))} (${range(summarize(x.times))})`)],
+    ['the supervising process, VmRSS / private', ...ours((x) => `${mb(x.memory.supervisor)} (supervisor); after the restarts ${mb(x.memory.supervisorAfter)}`), col(p, (x) => `${mb(x.memory.supervisor)} (God daemon); after the restarts ${mb(x.memory.supervisorAfter)}`)],
+    ['one app instance, VmRSS / private', ...ours((x) => mb(x.memory.instance)), col(p, (x) => mb(x.memory.instance))],
   ]);
 }
 

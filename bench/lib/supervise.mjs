@@ -54,10 +54,11 @@ async function underLoad(port, n, restart, log, label) {
   return { requests: res.requests, failed: res.failed, reasons: res.reasons, replaced, times };
 }
 
-async function taskdaemonSupervised(ctx, n, log) {
+// `root`: this tree, or the --baseline one (its supervisor, the same app and load).
+async function taskdaemonSupervised(ctx, n, log, root = ctx.root, label = 'taskdaemon') {
   const L = ctx.launchers.prompt;
-  const env = { ...ctx.env, BENCH_TASKDAEMON: ctx.root };
-  const cli = [ctx.node, path.join(ctx.root, 'bin', 'taskdaemon.js')];
+  const env = { ...ctx.env, BENCH_TASKDAEMON: root };
+  const cli = [ctx.node, path.join(root, 'bin', 'taskdaemon.js')];
   const pidfile = path.join(ctx.dir, 'bench-sup.pid');
   const port = await freePort();
   const app = path.join(ctx.root, 'bench', 'fixture', 'drain-app.js');
@@ -77,7 +78,7 @@ async function taskdaemonSupervised(ctx, n, log) {
       const r = await L.run([...cli, 'restart', 'bench-sup', '--pidfile', pidfile, '--graceful'], { env });
       current = [...r.out.matchAll(/pid \d+ -> (\d+)/g)].map((m) => ctx.pids.add(Number(m[1])));
       return { ms: r.ms, before, after: current };
-    }, log, 'taskdaemon restart --graceful');
+    }, log, `${label} restart --graceful`);
     await sleep(MEMORY_SETTLE_MS);
     return { ...run, memory: { ...memBefore, supervisorAfter: memory(sup) } };
   } finally {
@@ -121,6 +122,7 @@ export async function superviseSection(ctx, log) {
   const n = ctx.opts.restarts;
   log(`supervise: ${n} graceful restarts of ${INSTANCES} instances under load, taskdaemon then pm2`);
   const taskdaemon = await taskdaemonSupervised(ctx, n, log);
+  const baseline = ctx.opts.baseline ? await taskdaemonSupervised(ctx, n, log, ctx.opts.baseline, 'baseline taskdaemon') : null;
   const pm2 = fs.existsSync(ctx.peers.pm2) && !ctx.opts.noPeers ? await pm2Cluster(ctx, n, log) : null;
-  return { n, instances: INSTANCES, taskdaemon, pm2 };
+  return { n, instances: INSTANCES, taskdaemon, baseline, pm2 };
 }

@@ -26,9 +26,9 @@ void Log::Line(Level at, const std::string& event, const std::string& detail) {
   std::string line;
   const std::string time = IsoTime(WallMs());
   if (json_) {
-    nlohmann::json j = {{"time", time}, {"level", kLevelNames[static_cast<int>(at)]}, {"pid", getpid()}, {"event", event}};
+    nlohmann::ordered_json j = {{"time", time}, {"level", kLevelNames[static_cast<int>(at)]}, {"pid", getpid()}, {"event", event}};
     if (!detail.empty()) j["detail"] = detail;
-    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    line = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else {
     line = time + " " + kLevelNames[static_cast<int>(at)] + " " + std::to_string(getpid()) + " " + event;
     if (!detail.empty()) {

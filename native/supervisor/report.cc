@@ -10,7 +10,8 @@
 
 namespace taskdaemon::sv {
 
-using json = nlohmann::json;
+// In the order written, as the runtime's JSON.stringify keeps keys.
+using json = nlohmann::ordered_json;
 
 // "Key:   1234 kB" lines of a /proc file, in bytes.
 static uint64_t ProcKb(const std::string& text, const std::string& key) {

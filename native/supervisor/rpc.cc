@@ -11,7 +11,8 @@
 
 namespace taskdaemon::sv {
 
-using json = nlohmann::json;
+// In the order written, as the runtime's JSON.stringify keeps keys.
+using json = nlohmann::ordered_json;
 
 namespace {
 

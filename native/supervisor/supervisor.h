@@ -170,8 +170,8 @@ class Supervisor {
   /** restart --graceful; `done` gets what was replaced, or an error message. */
   void ReplaceInstances(std::function<void(const Replaced& replaced, const std::string& error)> done);
   /** `status` (report.cc). */
-  nlohmann::json Report();
-  nlohmann::json Health();
+  nlohmann::ordered_json Report();
+  nlohmann::ordered_json Health();
   /** SIGUSR1's log line: the supervisor part of the report. */
   std::string ReportLine();
 

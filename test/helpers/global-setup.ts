@@ -47,7 +47,7 @@ function readableInstall(): { install: { root: string; bin: string; fixtures: st
   made.push(copy);
   fs.chmodSync(copy, 0o755);
   // What the package ships and the tests run as nobody (examples/: the container test's CMD).
-  for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'prebuilds', 'examples', 'test/fixtures', ...runtimeModules()]) {
+  for (const part of ['package.json', 'bin', 'dist', 'generated', 'schema', 'build/Release/taskdaemon.node', 'build/Release/taskdaemon-supervisor', 'prebuilds', 'examples', 'test/fixtures', ...runtimeModules()]) {
     if (fs.existsSync(path.join(ROOT, part))) fs.cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
   }
   // npm run test:asan names another build of the addon (src/native.ts): the copy holds it too.
@@ -55,6 +55,9 @@ function readableInstall(): { install: { root: string; bin: string; fixtures: st
     const addon = path.join(copy, 'build', 'test-addon', 'taskdaemon.node');
     fs.mkdirSync(path.dirname(addon), { recursive: true });
     fs.copyFileSync(process.env.TD_TEST_ADDON, addon);
+    // The native supervisor is found beside the addon (src/native.ts nativeSupervisorPath).
+    const sup = path.join(path.dirname(process.env.TD_TEST_ADDON), 'taskdaemon-supervisor');
+    if (fs.existsSync(sup)) fs.copyFileSync(sup, path.join(path.dirname(addon), 'taskdaemon-supervisor'));
     process.env.TD_TEST_ADDON = addon;
   }
   return { install: { root: copy, bin: path.join(copy, 'bin', 'taskdaemon.js'), fixtures: path.join(copy, 'test', 'fixtures'), node }, made };

@@ -14,7 +14,7 @@ const npmCommon = ['--no-audit', '--no-fund', '--loglevel=error'];
 // prebuilds/linux-x64 as `npm run prebuild` makes it, remade when a native source is newer (CI makes both first).
 export function ensureX64Prebuild(): string {
   const file = path.join(ROOT, 'prebuilds', 'linux-x64', 'taskdaemon.glibc.node');
-  const sources = [path.join(ROOT, 'binding.gyp'), ...fs.readdirSync(path.join(ROOT, 'native')).map((f) => path.join(ROOT, 'native', f))];
+  const sources = [path.join(ROOT, 'binding.gyp'), ...(fs.readdirSync(path.join(ROOT, 'native'), { recursive: true }) as string[]).map((f) => path.join(ROOT, 'native', f))];
   const newest = Math.max(...sources.map((f) => fs.statSync(f).mtimeMs));
   if (!fs.existsSync(file) || fs.statSync(file).mtimeMs < newest) {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js'), 'x64'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
