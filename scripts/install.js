@@ -40,7 +40,8 @@ function nodeGyp() {
 function buildFromSource() {
   fs.rmSync(LOG, { force: true });
   const [cmd, ...args] = nodeGyp();
-  const r = spawnSync(cmd, [...args, 'rebuild'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  // --jobs=max: every core (node-gyp's make is serial otherwise); the addon and the native supervisor build side by side.
+  const r = spawnSync(cmd, [...args, 'rebuild', '--jobs=max'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status === 0) return true;
   fs.mkdirSync(path.dirname(LOG), { recursive: true });
   fs.writeFileSync(LOG, `${r.error ? `${r.error.message}\n` : ''}${r.stdout || ''}${r.stderr || ''}`);
