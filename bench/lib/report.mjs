@@ -48,11 +48,14 @@ export function targets(r) {
     const x = median(paired(warm, td.start, (a, b) => a / b));
     t.push({ what: '`pm2 start --wait-ready` (God warm) ÷ `taskdaemon start`', limit: '≥ 3×', value: ratio(x), ok: x >= 3 });
   }
-  return t;
+  const sup = r.supervise?.taskdaemon?.memory?.supervisor;
+  if (sup) t.push({ what: 'the supervisor\'s own private memory (issue 12)', limit: '≤ 5 MB', value: `${f1(sup.priv)} MB`, ok: sup.priv <= 5 });
+  // A run of some sections only (--only) has figures for some targets only.
+  return t.filter((x) => x.ok !== null);
 }
 
 function targetsTable(t) {
-  return table(['target (issue 10)', 'limit', 'measured (median of paired runs)', 'met'], t.map((x) => [x.what, x.limit, x.value, x.ok === null ? '–' : x.ok ? 'yes' : '**no**']));
+  return table(['target (issues 10, 12)', 'limit', 'measured (median of paired runs)', 'met'], t.map((x) => [x.what, x.limit, x.value, x.ok === null ? '–' : x.ok ? 'yes' : '**no**']));
 }
 
 const CONTENDER = {
@@ -189,10 +192,13 @@ export function resultsMarkdown(r) {
     ['taskdaemon', `${m.taskdaemon}${m.baseline ? `; baseline: ${m.baseline}` : ''}`],
     ['peers', `pm2 ${m.pm2}, npm daemon ${m.daemon}, ${m.ssd}`],
     ['NODE_EXTRA_CA_CERTS', m.extraCa],
-    ['runs', `${m.iterations} iterations (+${m.warmup} warm-up) of every start/stop contender, in turn; ${m.cliIterations} of every CLI command; scale N = ${m.scale}`],
+    ['runs', r.startStop || r.cli || r.scale
+      ? `${m.iterations} iterations (+${m.warmup} warm-up) of every start/stop contender, in turn; ${m.cliIterations} of every CLI command; scale N = ${m.scale}`
+      : `only ${['control', 'supervise'].filter((k) => r[k]).join(' and ')} (--only)${r.supervise ? `: ${r.supervise.n} graceful restarts per contender` : ''}`],
   ]), '');
   const floorNow = median(r.cli?.wall?.['node -e 0'] ?? r.startStop?.floor?.start ?? []);
-  out.push('## Targets (issue 10)', '', targetsTable(targets(r)), '');
+  const measured = targets(r);
+  if (measured.length) out.push('## Targets (issues 10 and 12)', '', targetsTable(measured), '');
   if (Number.isFinite(floorNow)) out.push(`In this run \`node -e 0\` took ${f1(floorNow)} ms (the issue measured 52 ms on an idle machine of this kind): the load slows every process alike, so a millisecond figure here stands for roughly ${f2(52 / floorNow)}× as much on an idle machine; the ratios do not depend on it.`, '');
   const ss = r.startStop;
   if (ss) {
