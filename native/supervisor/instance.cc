@@ -209,13 +209,17 @@ void Supervisor::InstanceReload(const InstancePtr& inst, int64_t timeout_ms, std
     done(ok, error);
   };
   *timer = loop.After(timeout_ms, [finish, timeout_ms] { finish(false, "no reload result within " + std::to_string(timeout_ms) + " ms"); });
+  // Called now and on every change of the instance until settled. It holds itself weakly
+  // (a strong self-reference would keep it, and the instance, alive for ever); the waiter
+  // list holds it while it waits.
   auto wake = std::make_shared<std::function<void()>>();
-  *wake = [this, inst, before, finish, settled, wake] {
+  std::weak_ptr<std::function<void()>> self = wake;
+  *wake = [this, inst, before, finish, settled, self] {
     if (*settled) return;
     if (inst->last_reload && inst->last_reload->generation > before && inst->state != "reloading") return finish(inst->last_reload->ok, inst->last_reload->error);
     if (!inst->alive()) return finish(false, DescribeEnd(*inst->end) + " before it reported its reload");
     if (inst->pipe_closed) return finish(false, "closed its readiness pipe; its reload result is unknown");
-    inst->change_waiters.push_back([wake] { (*wake)(); });
+    if (auto again = self.lock()) inst->change_waiters.push_back([again] { (*again)(); });
   };
   Signal(inst, SIGHUP);
   (*wake)();
