@@ -19,6 +19,8 @@ namespace {
 constexpr size_t kMaxLine = 64 * 1024;
 constexpr int64_t kIdleMs = 30000;
 constexpr size_t kMaxClients = 256;
+// A client that sends faster than it reads is not read from while this much of its answers waits.
+constexpr size_t kMaxPendingOut = 1 << 20;
 
 enum Rpc { PARSE_ERROR = -32700, INVALID_REQUEST = -32600, METHOD_NOT_FOUND = -32601, INVALID_PARAMS = -32602, INTERNAL_ERROR = -32603 };
 
@@ -205,7 +207,7 @@ struct Server {
 
   void Watching(const ClientPtr& c) {
     if (c->closed || c->parked) return;
-    short ev = (c->read_closed ? 0 : POLLIN) | (c->out.empty() ? 0 : POLLOUT);
+    short ev = (c->read_closed || c->out.size() > kMaxPendingOut ? 0 : POLLIN) | (c->out.empty() ? 0 : POLLOUT);
     sup.loop.SetEvents(c->fd, ev);
   }
 
@@ -226,27 +228,32 @@ struct Server {
     Watching(c);
   }
 
+  // The queued lines, one at a time. A loop, not a recursion: most answers come
+  // at once, and a client may queue thousands of lines in one read.
   void Next(const ClientPtr& c) {
-    if (c->busy || c->lines.empty() || c->closed) return;
-    c->busy = true;
-    Idle(c, false);
-    std::string line = std::move(c->lines.front());
-    c->lines.pop_front();
-    HandleLine(line, [this, c](const std::string& text) {
-      c->busy = false;
-      if (c->closed) return;
-      if (!text.empty()) c->out += text + "\n";
-      Flush(c);
-      if (c->closed) return;
-      if (c->lines.empty()) Idle(c, true);
-      Next(c);
-    });
+    while (!c->busy && !c->lines.empty() && !c->closed) {
+      c->busy = true;
+      Idle(c, false);
+      std::string line = std::move(c->lines.front());
+      c->lines.pop_front();
+      auto now = std::make_shared<bool>(true);  // still inside HandleLine: the loop goes on
+      HandleLine(line, [this, c, now](const std::string& text) {
+        c->busy = false;
+        if (c->closed) return;
+        if (!text.empty()) c->out += text + "\n";
+        Flush(c);
+        if (c->closed) return;
+        if (c->lines.empty()) Idle(c, true);
+        if (!*now) Next(c);  // answered later (a reload, a graceful restart): take up the queue again
+      });
+      *now = false;
+    }
   }
 
   void OnEvent(const ClientPtr& c, short ev) {
     if (ev & POLLOUT) Flush(c);
     if (c->closed || !(ev & (POLLIN | POLLHUP | POLLERR))) return;
-    if (c->read_closed) return;
+    if (c->read_closed || c->out.size() > kMaxPendingOut) return;
     char buf[16384];
     for (;;) {
       ssize_t n = recv(c->fd, buf, sizeof buf, 0);

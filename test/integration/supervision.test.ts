@@ -332,6 +332,10 @@ describe('the native supervisor', () => {
     const sock = sb.pidfile.replace(/\.pid$/, '.sock');
     expect(fs.lstatSync(sock).mode & 0o777).toBe(0o600);
     expect(codesOf((await raw(sock, GARBAGE, 9)).lines)).toEqual(GARBAGE_CODES);
+    // 20,000 requests in one write: answered in order (a queue the supervisor works through, not a recursion).
+    const many = await raw(sock, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' })).join('\n') + '\n', 20_000);
+    expect(many.lines).toHaveLength(20_000);
+    expect(many.lines.every((l, i) => (l as { id: number; result: string }).id === i && (l as { result: string }).result === 'pong')).toBe(true);
     const long = await raw(sock, Buffer.alloc(1 << 20, 'x'));
     expect(long.lines[0]).toMatchObject({ error: { code: -32600, message: expect.stringContaining('longer than 65536') } });
     const before = procFds(sup).size;
