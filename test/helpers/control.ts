@@ -49,3 +49,25 @@ export const GARBAGE_CODES = [-32700, -32600, -32600, -32601, -32602, -32602, -3
 export function codesOf(lines: unknown[]): (number | string)[] {
   return lines.map((l) => (Array.isArray(l) ? 'batch' : ((l as { error?: { code: number } }).error?.code ?? 'ok')));
 }
+
+/**
+ * `n` clients that go away mid-request 20 ms after connecting: every other one
+ * sent half a request, the rest a reload whose answer nobody will read.
+ */
+export function vanishMidRequest(sock: string, n: number): Promise<void> {
+  return Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      new Promise<void>((resolve) => {
+        const c = net.createConnection(sock);
+        c.on('error', () => resolve());
+        c.on('connect', () => {
+          c.write(i % 2 ? '{"jsonrpc":"2.0","id":1,"meth' : '{"jsonrpc":"2.0","id":1,"method":"reload"}\n');
+          setTimeout(() => {
+            c.destroy();
+            resolve();
+          }, 20);
+        });
+      }),
+    ),
+  ).then(() => undefined);
+}

@@ -12,7 +12,7 @@ import { alive, procFds, waitFor } from '../helpers/proc';
 import { freePort } from '../helpers/net';
 import { APP, startApp, writeConfig } from '../helpers/app';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
-import { call, codesOf, GARBAGE, GARBAGE_CODES, raw } from '../helpers/control';
+import { call, codesOf, GARBAGE, GARBAGE_CODES, raw, vanishMidRequest } from '../helpers/control';
 
 const PROBE = path.join(FIXTURES, 'probe.js');
 let sb: Sandbox;
@@ -81,22 +81,7 @@ describe('control socket', () => {
     const { pid } = await startApp(sb, { version: 1, reloadDelayMs: 300 });
     await call(sockOf(sb), 'ping');
     const before = procFds(pid).size;
-    await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        new Promise<void>((resolve) => {
-          const c = net.createConnection(sockOf(sb));
-          c.on('error', () => resolve());
-          c.on('connect', () => {
-            // Half a request, or a slow one whose answer nobody will read.
-            c.write(i % 2 ? '{"jsonrpc":"2.0","id":1,"meth' : '{"jsonrpc":"2.0","id":1,"method":"reload"}\n');
-            setTimeout(() => {
-              c.destroy();
-              resolve();
-            }, 20);
-          });
-        }),
-      ),
-    );
+    await vanishMidRequest(sockOf(sb), 50);
     await waitFor(() => !sb.readLog().match(/reloading generation \d+(?![\s\S]*reloaded generation)/), 10_000, 'reloads to finish');
     expect(await call(sockOf(sb), 'ping')).toMatchObject({ result: 'pong' });
     await waitFor(() => procFds(pid).size <= before, 5_000, 'client fds to close');

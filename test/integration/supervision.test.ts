@@ -11,7 +11,7 @@ import { FIXTURES, isRoot, nobodyReadable, td } from '../helpers/cli';
 import { httpGet, pidAt } from '../helpers/http';
 import { freePort } from '../helpers/net';
 import { alive, childrenOf, pidsWith, procFds, procStatus, waitFor } from '../helpers/proc';
-import { call, codesOf, GARBAGE, GARBAGE_CODES, raw } from '../helpers/control';
+import { call, codesOf, GARBAGE, GARBAGE_CODES, raw, vanishMidRequest } from '../helpers/control';
 import { procCmdline } from '../../src/proc-usage';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -339,22 +339,8 @@ describe('the native supervisor', () => {
     const long = await raw(sock, Buffer.alloc(1 << 20, 'x'));
     expect(long.lines[0]).toMatchObject({ error: { code: -32600, message: expect.stringContaining('longer than 65536') } });
     const before = procFds(sup).size;
-    await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        new Promise<void>((resolve) => {
-          const c = net.createConnection(sock);
-          c.on('error', () => resolve());
-          c.on('connect', () => {
-            // Half a request, or one whose answer nobody will read (a reload: answered after the instance's).
-            c.write(i % 2 ? '{"jsonrpc":"2.0","id":1,"meth' : '{"jsonrpc":"2.0","id":1,"method":"reload"}\n');
-            setTimeout(() => {
-              c.destroy();
-              resolve();
-            }, 20);
-          });
-        }),
-      ),
-    );
+    // Half a request, or a reload whose answer nobody will read (answered after the instance's).
+    await vanishMidRequest(sock, 40);
     await waitFor(() => lines(sup, 'reloaded').length >= 1 && !sb.readLog().match(/reloading generation \d+[^\n]*\n(?![\s\S]*reloaded generation)/), 10_000, 'reloads to finish');
     // A half-closed client still gets its answer.
     const half = await new Promise<string>((resolve, reject) => {
