@@ -1,6 +1,6 @@
 // Helpers for a child between its clone and execve, where only
 // async-signal-safe calls are allowed (man 7 signal-safety): no allocation, no
-// locks, no stdio. Used by spawn.cc (the daemon) and child.cc (a supervised
+// locks, no stdio. Used by spawn.cc (the daemon) and child-spawn.cc (a supervised
 // child).
 #pragma once
 #include <sched.h>

@@ -1,5 +1,5 @@
 // When an instance that ended is started again, per slot
-// (src/supervisor/backoff.ts): after --restart-delay, doubled after each
+// (README, Supervision): after --restart-delay, doubled after each
 // consecutive quick failure up to --restart-delay-max, back to
 // --restart-delay once an instance stayed up 10 s. Past --restart-limit
 // (more than BURST restarts within INTERVAL) it gives up.

@@ -1,4 +1,4 @@
-// `restart NAME --graceful` (src/supervisor/graceful.ts): the instances are
+// `restart NAME --graceful` (DESIGN.md §8): the instances are
 // replaced one at a time. A new one is started from the entry on disk, and
 // only once it is ready does one old instance get SIGTERM and drain within
 // --grace. The sockets never close, so the kernel's accept queue carries new

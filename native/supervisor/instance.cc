@@ -1,4 +1,4 @@
-// One app instance (src/supervisor/instance.ts): `node -- boot.js ENTRY` (or
+// One app instance (DESIGN.md §8): `node -- boot.js ENTRY` (or
 // a program that is not Node, exec'd itself) started by SpawnChildProcess
 // with exactly these fds: 0-2 the supervisor's own (/dev/null and the log),
 // the --listen sockets from fd 3 (LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID),

@@ -1,6 +1,5 @@
-// When an instance that is a program, not Node (DESIGN.md §9), is ready
-// (src/supervisor/instance.ts awaitProgramReady): --ready exec once it
-// exec'd; notify once READY=1 arrives on its own $NOTIFY_SOCKET (a datagram
+// When an instance that is a program, not Node (DESIGN.md §9), is ready:
+// --ready exec once it exec'd; notify once READY=1 arrives on its own $NOTIFY_SOCKET (a datagram
 // socket in a fresh 0700 directory, as `start --ready notify` makes one);
 // tcp:HOST:PORT or unix:PATH once the address accepts a connection, tried
 // with a pause growing from 10 to 100 ms. The supervisor's --ready-timeout

@@ -1,5 +1,5 @@
-// `reload NAME` of a supervised daemon (src/supervisor/reload.ts and
-// src/runtime/reloads.ts): SIGHUP to every instance that is ready, then each
+// `reload NAME` of a supervised daemon, coalesced as the runtime's reloads
+// are (src/runtime/reloads.ts): SIGHUP to every instance that is ready, then each
 // one's result from its readiness pipe (RELOADED=N, RELOAD_ERROR= when
 // rejected). Applied only if every instance applied it; otherwise it fails
 // with each rejection. There is no rollback: a reload hook has no undo.

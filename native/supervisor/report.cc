@@ -1,5 +1,5 @@
-// What `status` shows of a supervised daemon (src/supervisor/report.ts): the
-// report every daemon gives, and beside it each instance (pid, state,
+// What `status` shows of a supervised daemon (read by the CLI as
+// src/supervisor/report-types.ts): the report every daemon gives, and beside it each instance (pid, state,
 // uptime, restarts, last end) and the supervisor's own memory, VmRSS and
 // private. See: man 5 proc (/proc/self/status, /proc/self/smaps_rollup)
 #include <unistd.h>

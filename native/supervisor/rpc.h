@@ -4,7 +4,8 @@
 // (waiting for an answer is not idling), at most 256 clients at once;
 // malformed input gets a JSON-RPC error, and nothing a client does can
 // crash the supervisor. Answers go out in request order, one request at a
-// time per client. The methods are those of src/supervisor/control.ts.
+// time per client. Its methods: ping, version, status, health, startOptions,
+// state, awaitReady, reload, awaitReload, shutdown, gracefulRestart.
 // See: https://www.jsonrpc.org/specification, man 2 accept4
 #pragma once
 #include "supervisor.h"

@@ -8,7 +8,7 @@
 // in the 'failed' phase, so `status` can say why. HUP reloads every
 // instance, TERM stops them all, `restart --graceful` replaces them one at a
 // time. It never loads the program's modules.
-// The same behaviour as the Node supervisor it replaces (src/supervisor/).
+// It replaced a Node supervisor of the same behaviour (removed after 39aa53b).
 #pragma once
 #include <sys/types.h>
 #include <cstdint>
