@@ -72,6 +72,7 @@ int main() {
   loop.Defer([&sup] { sup.Start(); });
   loop.Run();
 
+  sup.Leave();
   const int code = sup.exit_code < 0 ? 1 : sup.exit_code;
   if (sup.plan.ready_fd >= 0) SendRecord(sup.plan.ready_fd, {{"EXIT", std::to_string(code)}, {"MAINPID", std::to_string(getpid())}});
   ReleasePidfile(sup.plan);

@@ -81,6 +81,11 @@ void Supervisor::StartFailed(const std::string& message) {
   });
 }
 
+// A supervisor that ends before an instance did (a second SIGTERM: SIGKILL sent, not waited for).
+void Supervisor::Leave() {
+  for (auto& inst : live) CloseNotify(inst);
+}
+
 void Supervisor::Finish(int code) {
   if (exit_code >= 0) return;
   exit_code = code;

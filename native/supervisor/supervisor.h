@@ -149,6 +149,8 @@ class Supervisor {
   int exit_code = -1;              // set when it finished
 
   void Start();
+  /** On the way out: what instances still alive hold of the supervisor's (their notify sockets' directories). */
+  void Leave();
   void OnSignal(int sig);
   void Shutdown(const std::string& reason);
   /** Calls back with the phase once start-up is over, or still 'starting' after timeout_ms. */

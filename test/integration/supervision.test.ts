@@ -412,3 +412,27 @@ describe('the native supervisor', () => {
     await stopAndCheckNothingLeft();
   });
 });
+
+describe('the native supervisor, cut short', () => {
+  it('a second SIGTERM while a notify program starts: SIGKILL to it, and neither its socket directory nor the pidfile is left', async () => {
+    sb = sandbox();
+    // It ignores SIGTERM, so the stop is still waiting for it when the second one comes.
+    const starting = td(['start', PROGRAM, ...sb.flags, '--restart', 'always', '--ready', 'notify', '--', '--notify-after=60000', '--ignore-term', sb.tag]);
+    await waitFor(() => /^program-start pid=\d+ .*notify=(\S+)/m.test(sb.readLog()), 10_000, 'the program to start');
+    const socket = /^program-start pid=(\d+) .*notify=(\S+)/m.exec(sb.readLog())!;
+    const dir = path.dirname(socket[2]!);
+    expect(fs.existsSync(dir)).toBe(true);
+    const sup = sb.readPid()!;
+    process.kill(sup, 'SIGTERM');
+    await waitFor(() => lines(sup, 'stopping-instances').length === 1, 10_000, 'the stop to begin');
+    process.kill(sup, 'SIGTERM');
+    const r = await starting;
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe('taskdaemon: stopped by SIGTERM before it was ready');
+    await waitFor(() => !alive(sup) && !alive(Number(socket[1])), 10_000, 'the supervisor and its program to end');
+    expect(lines(sup, 'forced-exit')).toHaveLength(1);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.existsSync(sb.pidfile)).toBe(false);
+    expect(pidsWith(sb.tag)).toEqual([]);
+  });
+});
