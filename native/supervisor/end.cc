@@ -1,6 +1,7 @@
 #include "end.h"
 #include <string.h>
 #include <sys/wait.h>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -48,6 +49,13 @@ std::string FormatDuration(int64_t ms) {
     out += std::to_string(parts[i]) + units[i];
   }
   return out;
+}
+
+std::string ErrnoText(int err) {
+  const char* name = strerrorname_np(err);  // glibc >= 2.32
+  std::string desc = strerror(err);
+  if (!desc.empty()) desc[0] = static_cast<char>(tolower(static_cast<unsigned char>(desc[0])));
+  return std::string(name ? name : "errno " + std::to_string(err)) + ": " + desc;
 }
 
 }  // namespace taskdaemon::sv

@@ -20,5 +20,7 @@ bool Failed(const End& e);
 /** As a shell reports it: the code, or 128 + the signal. */
 int ExitCodeOf(const End& e);
 std::string FormatDuration(int64_t ms);
+/** "ENOENT: no such file or directory", as src/errors.ts words an errno. */
+std::string ErrnoText(int err);
 
 }  // namespace taskdaemon::sv

@@ -105,19 +105,13 @@ struct HealthServer {
   }
 
   void Accept() {
-    for (;;) {
-      int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (c < 0) return;
-      if (clients.size() >= kMaxClients) {
-        close(c);
-        continue;
-      }
+    Loop::AcceptAll(fd, [this] { return clients.size() < kMaxClients; }, [this](int c) {
       auto client = std::make_shared<HttpClient>();
       client->fd = c;
       clients[c] = client;
       client->timer = sup.loop.After(kClientMs, [this, client] { Close(client); });
       sup.loop.Watch(c, POLLIN, [this, client](short ev) { OnEvent(client, ev); });
-    }
+    });
   }
 };
 

@@ -44,10 +44,7 @@ std::vector<std::string> Supervisor::InstanceEnvironment() const {
 }
 
 std::string SystemErrorText(const char* syscall, int err, const std::string& path) {
-  const char* name = strerrorname_np(err);
-  std::string desc = strerror(err);
-  if (!desc.empty()) desc[0] = static_cast<char>(tolower(desc[0]));
-  return std::string(name ? name : "E?") + ": " + desc + ", " + syscall + (path.empty() ? "" : " '" + path + "'");
+  return ErrnoText(err) + ", " + syscall + (path.empty() ? "" : " '" + path + "'");
 }
 
 InstancePtr Supervisor::Spawn(Slot& slot, bool replacement) {

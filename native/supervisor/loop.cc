@@ -1,5 +1,7 @@
 #include "loop.h"
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <time.h>
 #include <cerrno>
 #include <utility>
@@ -33,6 +35,15 @@ uint64_t Loop::After(int64_t ms, std::function<void()> fn) {
 void Loop::Cancel(uint64_t& id) {
   if (id) timers_.erase(id);
   id = 0;
+}
+
+void Loop::AcceptAll(int fd, const std::function<bool()>& room, const std::function<void(int)>& take) {
+  for (;;) {
+    int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (c < 0) return;  // EAGAIN, or a client gone before we took it
+    if (room()) take(c);
+    else close(c);
+  }
 }
 
 void Loop::Defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }

@@ -28,6 +28,12 @@ class Loop {
   void Defer(std::function<void()> fn);
   void Run();
   void Quit() { quit_ = true; }
+  /**
+   * Every connection waiting on the non-blocking listening socket `fd`, accepted
+   * non-blocking and close-on-exec: `take(conn)` for each while `room()`, else
+   * closed at once (a client over the limit). See: man 2 accept4
+   */
+  static void AcceptAll(int fd, const std::function<bool()>& room, const std::function<void(int)>& take);
 
  private:
   struct Watcher {

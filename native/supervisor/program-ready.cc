@@ -113,10 +113,8 @@ std::string NotifyNote(const Instance& inst) {
   std::string out;
   if (!inst.notify_status.empty()) out += "its last STATUS: " + inst.notify_status;
   if (inst.notify_errno >= 0) {
-    const char* name = inst.notify_errno > 0 ? strerrorname_np(inst.notify_errno) : nullptr;
-    std::string desc = strerror(inst.notify_errno);
-    if (!desc.empty()) desc[0] = static_cast<char>(tolower(desc[0]));
-    std::string what = name ? std::string(name) + ": " + desc : "errno " + std::to_string(inst.notify_errno);
+    // ERRNO=0 names no error.
+    std::string what = inst.notify_errno > 0 ? ErrnoText(inst.notify_errno) : "errno " + std::to_string(inst.notify_errno);
     out += (out.empty() ? "" : "; ") + ("ERRNO=" + std::to_string(inst.notify_errno) + " (" + what + ")");
   }
   return out;

@@ -175,19 +175,13 @@ struct Server {
   static std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
   void Accept() {
-    for (;;) {
-      int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (c < 0) return;  // EAGAIN, or a client gone before we took it
-      if (clients.size() >= kMaxClients) {
-        close(c);
-        continue;
-      }
+    Loop::AcceptAll(fd, [this] { return clients.size() < kMaxClients; }, [this](int c) {
       auto client = std::make_shared<Client>();
       client->fd = c;
       clients[c] = client;
       sup.loop.Watch(c, POLLIN, [this, client](short ev) { OnEvent(client, ev); });
       Idle(client, true);
-    }
+    });
   }
 
   // A client waiting for an answer is not idle.
