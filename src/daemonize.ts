@@ -203,8 +203,8 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
       listen = o.supervise ? await (require('./supervisor/bind') as typeof Bind).bindSockets(o.supervise.listen) : null;
       listenFds = listen ? listen.fds.map((l) => l.fd) : [];
       fds.push(...listenFds);
-      const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o, ...(listen && { listen: listen.fds }) };
-      if (o.supervise) marker.supervisor = nativeSupervisorPlan(o, listen?.fds ?? []);
+      // A supervised start: the --listen sockets and the rest of the native supervisor's plan.
+      const marker: BootMarker = { v: 2, readyFd: writeFd, lockFd: lock.fd, controlFd, options: o, ...(o.supervise && { supervisor: nativeSupervisorPlan(o, listen?.fds ?? []) }) };
       markerFd = check<number>(n.pipeWith(JSON.stringify(marker)), 'pipe');
       fds.push(markerFd);
     } else if (o.ready.kind === 'notify') {

@@ -186,7 +186,6 @@ export function native(): NativeBinding {
   throw unsupported().noBinary(root, failures);
 }
 
-
 /**
  * The native supervisor (native/supervisor/), built and shipped beside the
  * addon: build/Release or prebuilds/linux-ARCH. Null when there is none (an

@@ -20,11 +20,6 @@ export interface BootMarker {
   /** Everything `start` resolved: the same object `run` uses in the foreground. */
   options: ResolvedOptions;
   /**
-   * A supervisor's --listen sockets (DESIGN.md §8), bound by `start`, at the fd
-   * numbers it kept for them; absent for a daemon that is the program itself.
-   */
-  listen?: { fd: number; name: string }[];
-  /**
    * An app instance started by a supervisor: its readiness pipe stays open
    * after READY=1 and carries reload results and STOPPING (src/runtime/announce.ts).
    */
