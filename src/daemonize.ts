@@ -9,7 +9,7 @@ import type { SetupStepName } from './setup-steps';
 import { native, nativeSupervisorPath, type DaemonizeSpec } from './native';
 import { logOwnerFor, openLog } from './logfile';
 import { prepareStateDir, removeStateDir } from './state-dir';
-import { controlSocketPath } from './paths';
+import { CONTROL_BACKLOG, controlSocketPath } from './paths';
 import { holdsLock, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
@@ -196,7 +196,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     if (plan.runtime) {
       // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
       const controlPath = controlSocketPath(o.pidfile);
-      controlFd = check<number>(n.unixListen(controlPath, 64), 'bind', controlPath);
+      controlFd = check<number>(n.unixListen(controlPath, CONTROL_BACKLOG), 'bind', controlPath);
       fds.push(controlFd);
       // --listen: bound here, as the caller and before the drop (a daemon running as nobody can serve port 80).
       // eslint-disable-next-line @typescript-eslint/no-require-imports

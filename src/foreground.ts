@@ -9,7 +9,7 @@ import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { logOwnerFor, openLog, type LogOwner } from './logfile';
 import { readEnvFile } from './env-file';
-import { controlSocketPath } from './paths';
+import { CONTROL_BACKLOG, controlSocketPath } from './paths';
 import { Lifecycle } from './runtime/lifecycle';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
@@ -80,7 +80,7 @@ export function prepareForeground(o: ResolvedOptions, redirects: { stdout?: stri
     if (o.pidfile && opts.controlSocket !== false) {
       // Made before the privilege drop, like start does.
       const controlPath = controlSocketPath(o.pidfile);
-      controlFd = check<number>(native().unixListen(controlPath, 64), 'bind', controlPath);
+      controlFd = check<number>(native().unixListen(controlPath, CONTROL_BACKLOG), 'bind', controlPath);
     }
     process.umask(o.umask);
     process.chdir(o.cwd);

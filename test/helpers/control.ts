@@ -1,18 +1,18 @@
 // Talking JSON-RPC to a daemon's control socket by hand, as a hostile or a
 // careless client would: raw text in, reply lines out.
 import * as net from 'node:net';
+import { isStopped } from '../../src/proc-state';
+import { waitFor } from './proc';
 
-// Sends raw text, collects reply lines until `expectLines` lines arrived or the server closed.
-export function raw(sock: string, text: string | Buffer, expectLines = 1): Promise<{ lines: unknown[]; closed: boolean }> {
+// Sends raw text on a connected client, collects reply lines until `expectLines` lines arrived or the server closed.
+function exchange(c: net.Socket, text: string | Buffer, expectLines: number): Promise<{ lines: unknown[]; closed: boolean }> {
   return new Promise((resolve, reject) => {
-    const c = net.createConnection(sock);
     let buf = '';
     const lines: unknown[] = [];
     const finish = (closed: boolean): void => {
       c.destroy();
       resolve({ lines, closed });
     };
-    c.on('connect', () => c.write(text));
     c.on('data', (d) => {
       buf += d.toString();
       let nl: number;
@@ -24,7 +24,44 @@ export function raw(sock: string, text: string | Buffer, expectLines = 1): Promi
     });
     c.on('end', () => finish(true));
     c.on('error', reject);
+    c.write(text);
   });
+}
+
+function connected(sock: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(sock);
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+  });
+}
+
+// Sends raw text, collects reply lines until `expectLines` lines arrived or the server closed.
+export async function raw(sock: string, text: string | Buffer, expectLines = 1): Promise<{ lines: unknown[]; closed: boolean }> {
+  return exchange(await connected(sock), text, expectLines);
+}
+
+/**
+ * `n` clients connect while the server `pid` cannot accept (SIGSTOP), so all
+ * of them wait in the listen queue at once (node:net's connect fails with
+ * EAGAIN on a full one); after SIGCONT each pings. The replies, in order.
+ */
+export async function burstWhileStopped(sock: string, pid: number, n: number): Promise<unknown[]> {
+  process.kill(pid, 'SIGSTOP');
+  const clients: net.Socket[] = [];
+  try {
+    await waitFor(() => isStopped(pid), 5_000, `pid ${pid} to stop`);
+    const settled = await Promise.allSettled(Array.from({ length: n }, () => connected(sock).then((c) => (clients.push(c), c))));
+    const refused = settled.filter((r) => r.status === 'rejected');
+    if (refused.length) throw new Error(`${refused.length} of ${n} clients could not connect: ${String((refused[0] as PromiseRejectedResult).reason)}`);
+  } catch (e) {
+    for (const c of clients) c.destroy();
+    throw e;
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  const replies = await Promise.all(clients.map((c, i) => exchange(c, JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' }) + '\n', 1)));
+  return replies.map((r) => r.lines[0]);
 }
 
 export const call = async (sock: string, method: string, params?: object): Promise<{ result?: unknown; error?: { code: number; message: string } }> =>

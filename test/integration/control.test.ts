@@ -12,7 +12,7 @@ import { alive, procFds, waitFor } from '../helpers/proc';
 import { freePort } from '../helpers/net';
 import { APP, startApp, writeConfig } from '../helpers/app';
 import { sandbox, type Sandbox } from '../helpers/sandbox';
-import { call, codesOf, GARBAGE, GARBAGE_CODES, raw, vanishMidRequest } from '../helpers/control';
+import { burstWhileStopped, call, codesOf, GARBAGE, GARBAGE_CODES, raw, vanishMidRequest } from '../helpers/control';
 
 const PROBE = path.join(FIXTURES, 'probe.js');
 let sb: Sandbox;
@@ -69,11 +69,15 @@ describe('control socket', () => {
     expect(rss).toBeLessThan(200 * 1024); // kB: the line was not kept
   });
 
-  it('serves 200 concurrent clients', async () => {
+  it('serves 200 concurrent clients, also 200 that arrive while it cannot accept', async () => {
     sb = sandbox();
-    await startApp(sb, { version: 1 });
+    const { pid } = await startApp(sb, { version: 1 });
+    const pongs = Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: 'pong' }));
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => raw(sockOf(sb), JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' }) + '\n')));
-    expect(results.map((r) => r.lines[0])).toEqual(Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: 'pong' })));
+    expect(results.map((r) => r.lines[0])).toEqual(pongs);
+    // All 200 wait in the listen queue at once (CONTROL_BACKLOG).
+    expect(await burstWhileStopped(sockOf(sb), pid, 200)).toEqual(pongs);
+    expect(alive(pid)).toBe(true);
   });
 
   it('survives clients that vanish mid-request, and leaks no fd', async () => {
