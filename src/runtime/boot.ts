@@ -8,7 +8,7 @@ import { daemonLifecycle } from './take-over';
 
 function main(): void {
   const m = takeMarker('boot', 'use `taskdaemon start` or `taskdaemon run`');
-  offerOwnApi();
+  offerOwnApi(m.options.entry);
   const life = daemonLifecycle(m, 'entry');
   // The program sees itself as if run directly: process.argv[1] is its own file.
   process.argv.splice(1, process.argv.length - 1, m.options.entry, ...m.options.args);

@@ -8,14 +8,51 @@
 // files, loaded when called (scripts/bundle.js); they find the same errors
 // module as the rest here, so `instanceof TaskdaemonError` holds for every
 // error of the library, whichever part threw it.
+// The program's require('taskdaemon') by name, from its own node_modules,
+// also finds its answer ready when node would resolve it to this very package
+// (seedOwnResolution): node then skips the ES module resolver that reads the
+// package's "exports" (about 3 ms of a daemon's start, bench/RESULTS.md).
 // See: https://nodejs.org/api/modules.html#caching (require.cache)
+// See: https://nodejs.org/api/modules.html#all-together (LOAD_NODE_MODULES)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 interface ModuleInternals {
   new (id: string): NodeJS.Module;
   _cache: { [file: string]: NodeJS.Module | undefined };
+  _pathCache: { [key: string]: string | undefined };
+  _extensions: object;
   _nodeModulePaths(dir: string): string[];
+  createRequire(file: string): NodeJS.Require;
+}
+
+const NAME = 'taskdaemon';
+
+// Where node's require(NAME) from `entry` lands, found as node's _findPath does:
+// the first lookup directory that holds NAME as a directory or a file (with
+// any extension node knows). Its real path, or null if none holds it.
+function whereRequireLands(Module: ModuleInternals, entry: string): { dir: string; paths: string[] } | null {
+  const paths = Module.createRequire(entry).resolve.paths(NAME) ?? [];
+  for (const dir of paths) {
+    const base = path.join(dir, NAME);
+    if (fs.existsSync(base)) return { dir: fs.realpathSync(base), paths };
+    if (Object.keys(Module._extensions).some((ext) => fs.existsSync(base + ext))) return null;
+  }
+  return null;
+}
+
+// Node's own cache of resolutions (request and lookup directories -> file),
+// filled in with what node would find itself, and only for this package.
+function seedOwnResolution(Module: ModuleInternals, entry: string, index: string): void {
+  // Node keeps symlinked paths as they are then: its answer would not be our real path.
+  if (process.execArgv.includes('--preserve-symlinks') || process.env.NODE_PRESERVE_SYMLINKS === '1') return;
+  try {
+    const lands = whereRequireLands(Module, fs.realpathSync(entry));
+    if (lands === null || lands.dir !== fs.realpathSync(path.join(__dirname, '..', '..'))) return;
+    Module._pathCache[`${NAME}\x00${lands.paths.join('\x00')}`] = index;
+  } catch {
+    /* an entry or directory that vanished: node resolves it itself, as without this */
+  }
 }
 
 // dist/ files (relative to dist/runtime/) and the bundled modules that stand for them.
@@ -27,9 +64,9 @@ const OWN: [string, () => unknown][] = [
   ['../index.js', () => require('../index')],
 ];
 
-export function offerOwnApi(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Module = require('node:module') as ModuleInternals;
+export function offerOwnApi(entry: string): void {
+  // This module's own Module class: require('node:module') would load node's ES module loader too.
+  const Module = module.constructor as unknown as ModuleInternals;
   for (const [rel, load] of OWN) {
     let file: string;
     try {
@@ -44,5 +81,6 @@ export function offerOwnApi(): void {
     m.exports = load();
     m.loaded = true;
     Module._cache[file] = m;
+    if (rel === '../index.js') seedOwnResolution(Module, entry, file);
   }
 }
