@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { monoMs } from './launcher.mjs';
-import { memory, PASS_LIBRARY, readPid, sleep, waitGone, waitStamp } from './proc.mjs';
+import { memory, readPid, sleep, waitGone, waitStamp } from './proc.mjs';
 
 // Memory is read this long after ready, the same moment for every contender.
 const MEMORY_SETTLE_MS = 200;
@@ -64,17 +64,30 @@ export function makeContenders(ctx) {
     return { ...figures, exited: d.t1 - signalled };
   };
 
-  const taskdaemon = (label, root) => async (L, t) => {
-    const cli = path.join(root, 'bin', 'taskdaemon.js');
-    const stamp = stampFile(t.dir, label);
-    const pidfile = path.join(t.dir, `${label}.pid`);
-    const tdEnv = { ...env, BENCH_TASKDAEMON: root };
-    const r = await L.run([node, cli, 'start', app, '--name', label, '--pidfile', pidfile, '--stdout', path.join(t.dir, `${label}.log`), ...PASS_LIBRARY, '--', '0', stamp], { env: tdEnv });
-    const s = await waitStamp(stamp);
-    const pid = pids.add(s.pid);
-    const figures = stampFigures(r.t0, r.t1, s);
-    if (t.memory) Object.assign(figures, await settledMemory(pid));
-    return { ...figures, ...(await timedStop(L, [node, cli, 'stop', '--pidfile', pidfile], pid, tdEnv)) };
+  // The fixture as a user's app: a copy of it beside a node_modules/taskdaemon
+  // that links to the checkout measured, so it requires 'taskdaemon' by name.
+  const userApp = (label, root) => {
+    const dir = path.join(ctx.dir, `app-${label}`);
+    fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+    fs.symlinkSync(root, path.join(dir, 'node_modules', 'taskdaemon'));
+    const file = path.join(dir, 'app.js');
+    fs.copyFileSync(app, file);
+    return file;
+  };
+
+  const taskdaemon = (label, root) => {
+    const appCopy = userApp(label, root);
+    return async (L, t) => {
+      const cli = path.join(root, 'bin', 'taskdaemon.js');
+      const stamp = stampFile(t.dir, label);
+      const pidfile = path.join(t.dir, `${label}.pid`);
+      const r = await L.run([node, cli, 'start', appCopy, '--name', label, '--pidfile', pidfile, '--stdout', path.join(t.dir, `${label}.log`), '--', '0', stamp], { env });
+      const s = await waitStamp(stamp);
+      const pid = pids.add(s.pid);
+      const figures = stampFigures(r.t0, r.t1, s);
+      if (t.memory) Object.assign(figures, await settledMemory(pid));
+      return { ...figures, ...(await timedStop(L, [node, cli, 'stop', '--pidfile', pidfile], pid, env)) };
+    };
   };
 
   const ssdNotify = async (L, t) => {
