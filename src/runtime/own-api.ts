@@ -66,7 +66,10 @@ const OWN: [string, () => unknown][] = [
 
 export function offerOwnApi(entry: string): void {
   // This module's own Module class: require('node:module') would load node's ES module loader too.
-  const Module = module.constructor as unknown as ModuleInternals;
+  // (A loader that ran this file with a plain object for `module` gets node's.)
+  const own = module.constructor as unknown as Partial<ModuleInternals>;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Module = (typeof own._nodeModulePaths === 'function' ? own : require('node:module')) as ModuleInternals;
   for (const [rel, load] of OWN) {
     let file: string;
     try {
