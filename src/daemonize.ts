@@ -9,7 +9,7 @@ import type { SetupStepName } from './setup-steps';
 import { native, nativeSupervisorPath, type DaemonizeSpec } from './native';
 import { logOwnerFor, openLog } from './logfile';
 import { prepareStateDir, removeStateDir } from './state-dir';
-import { CONTROL_BACKLOG, controlSocketPath } from './paths';
+import { listenControlSocket } from './control/control-socket';
 import { holdsLock, lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { ReadinessReader, type Outcome } from './ready-reader';
 import type { ResolvedOptions } from './options';
@@ -194,9 +194,7 @@ export async function startDaemon(o: ResolvedOptions, control: StartControl = {}
     let markerFd = -1;
     let listenFds: number[] = [];
     if (plan.runtime) {
-      // Made here, as the caller, so an unprivileged daemon still owns a root-made 0600 socket.
-      const controlPath = controlSocketPath(o.pidfile);
-      controlFd = check<number>(n.unixListen(controlPath, CONTROL_BACKLOG), 'bind', controlPath);
+      controlFd = listenControlSocket(o.pidfile);
       fds.push(controlFd);
       // --listen: bound here, as the caller and before the drop (a daemon running as nobody can serve port 80).
       // eslint-disable-next-line @typescript-eslint/no-require-imports

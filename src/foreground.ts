@@ -9,7 +9,7 @@ import { check } from './errors';
 import { lockPidfile, releasePidfile, type LockedPidfile } from './pidfile';
 import { logOwnerFor, openLog, type LogOwner } from './logfile';
 import { readEnvFile } from './env-file';
-import { CONTROL_BACKLOG, controlSocketPath } from './paths';
+import { listenControlSocket } from './control/control-socket';
 import { Lifecycle } from './runtime/lifecycle';
 import { prepareStateDir } from './state-dir';
 import type { ResolvedOptions } from './options';
@@ -79,8 +79,7 @@ export function prepareForeground(o: ResolvedOptions, redirects: { stdout?: stri
   try {
     if (o.pidfile && opts.controlSocket !== false) {
       // Made before the privilege drop, like start does.
-      const controlPath = controlSocketPath(o.pidfile);
-      controlFd = check<number>(native().unixListen(controlPath, CONTROL_BACKLOG), 'bind', controlPath);
+      controlFd = listenControlSocket(o.pidfile);
     }
     process.umask(o.umask);
     process.chdir(o.cwd);

@@ -62,12 +62,6 @@ export function defaultStateFile(name: string): string {
   return path.join(defaultStateDir(), name, 'state.json');
 }
 
-// listen(2)'s queue for the control socket: node:net's connect(2) on a unix
-// socket is non-blocking and fails at once with EAGAIN when the queue is full,
-// so a burst of clients while the daemon is busy must fit. 511 is node:net's
-// own default; the kernel caps it at net.core.somaxconn (man 2 listen).
-export const CONTROL_BACKLOG = 511;
-
 // The control socket lives next to the pidfile and shares its fate (DESIGN.md §4).
 export function controlSocketPath(pidfile: string): string {
   return pidfile.endsWith('.pid') ? pidfile.slice(0, -4) + '.sock' : pidfile + '.sock';

@@ -75,7 +75,7 @@ describe('control socket', () => {
     const pongs = Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: 'pong' }));
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => raw(sockOf(sb), JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' }) + '\n')));
     expect(results.map((r) => r.lines[0])).toEqual(pongs);
-    // All 200 wait in the listen queue at once (CONTROL_BACKLOG).
+    // All 200 wait in the listen queue at once (src/control/control-socket.ts).
     expect(await burstWhileStopped(sockOf(sb), pid, 200)).toEqual(pongs);
     expect(alive(pid)).toBe(true);
   });

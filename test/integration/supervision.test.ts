@@ -338,7 +338,7 @@ describe('the native supervisor', () => {
     expect(many.lines.every((l, i) => (l as { id: number; result: string }).id === i && (l as { result: string }).result === 'pong')).toBe(true);
     const long = await raw(sock, Buffer.alloc(1 << 20, 'x'));
     expect(long.lines[0]).toMatchObject({ error: { code: -32600, message: expect.stringContaining('longer than 65536') } });
-    // 200 clients that arrive while it cannot accept all wait in the listen queue (CONTROL_BACKLOG).
+    // 200 clients that arrive while it cannot accept all wait in the listen queue (src/control/control-socket.ts).
     expect(await burstWhileStopped(sock, sup, 200)).toEqual(Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: 'pong' })));
     const before = procFds(sup).size;
     // Half a request, or a reload whose answer nobody will read (answered after the instance's).
