@@ -5,12 +5,13 @@
 // (stopping its threads, freeing the heap) only delays the end: about 3 ms of
 // every command and of every stop (bench/RESULTS.md). See: man 2 _exit
 import { native } from './native';
+import { nodeFlags } from './node-flags';
 
 // Profiles, coverage and reports are written in node's teardown: with them, node's own exit.
 const WRITES_AT_EXIT = /--(cpu-prof|heap-prof|prof\b|report-on-|trace-exit)/;
 
 export function exitAfterListeners(code: number): never {
-  const exitNow = WRITES_AT_EXIT.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`) || process.env.NODE_V8_COVERAGE ? null : addonExit();
+  const exitNow = WRITES_AT_EXIT.test(nodeFlags()) || process.env.NODE_V8_COVERAGE ? null : addonExit();
   // Added last, so it runs last; a listener before it may still change process.exitCode.
   if (exitNow) process.on('exit', (c) => compileCacheWritten() && exitNow(Number(process.exitCode ?? c) || 0));
   return process.exit(code);

@@ -16,6 +16,7 @@
 // See: https://nodejs.org/api/modules.html#all-together (LOAD_NODE_MODULES)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { nodeFlags } from '../node-flags';
 
 interface ModuleInternals {
   new (id: string): NodeJS.Module;
@@ -42,26 +43,28 @@ function whereRequireLands(Module: ModuleInternals, entry: string): { dir: strin
 }
 
 // Node's own cache of resolutions (request and lookup directories -> file),
-// filled in with what node would find itself, and only for this package.
+// filled in with what node would find itself, and only for this package:
+// `index` is its dist/index.js, a real path.
 function seedOwnResolution(Module: ModuleInternals, entry: string, index: string): void {
   // Node keeps symlinked paths as they are then: its answer would not be our real path.
-  if (process.execArgv.includes('--preserve-symlinks') || process.env.NODE_PRESERVE_SYMLINKS === '1') return;
+  if (/--preserve-symlinks(?!-)/.test(nodeFlags()) || process.env.NODE_PRESERVE_SYMLINKS === '1') return;
   try {
     const lands = whereRequireLands(Module, fs.realpathSync(entry));
-    if (lands === null || lands.dir !== fs.realpathSync(path.join(__dirname, '..', '..'))) return;
+    if (lands === null || lands.dir !== path.dirname(path.dirname(index))) return;
     Module._pathCache[`${NAME}\x00${lands.paths.join('\x00')}`] = index;
   } catch {
     /* an entry or directory that vanished: node resolves it itself, as without this */
   }
 }
 
+// The file the package's "exports" names: what require('taskdaemon') resolves to.
+const INDEX = '../index.js';
 // dist/ files (relative to dist/runtime/) and the bundled modules that stand for them.
 const OWN: [string, () => unknown][] = [
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   ['../errors.js', () => require('../errors')],
-  // The file the package's "exports" names: what require('taskdaemon') resolves to.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  ['../index.js', () => require('../index')],
+  [INDEX, () => require('../index')],
 ];
 
 export function offerOwnApi(entry: string): void {
@@ -70,6 +73,7 @@ export function offerOwnApi(entry: string): void {
   const own = module.constructor as unknown as Partial<ModuleInternals>;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = (typeof own._nodeModulePaths === 'function' ? own : require('node:module')) as ModuleInternals;
+  const real = new Map<string, string>();
   for (const [rel, load] of OWN) {
     let file: string;
     try {
@@ -77,6 +81,7 @@ export function offerOwnApi(entry: string): void {
     } catch {
       return; // a bundle without the library beside it: the program loads its own
     }
+    real.set(rel, file);
     if (Module._cache[file]) continue;
     const m = new Module(file);
     m.filename = file;
@@ -84,6 +89,6 @@ export function offerOwnApi(entry: string): void {
     m.exports = load();
     m.loaded = true;
     Module._cache[file] = m;
-    if (rel === '../index.js') seedOwnResolution(Module, entry, file);
   }
+  seedOwnResolution(Module, entry, real.get(INDEX)!);
 }
