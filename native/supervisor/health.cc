@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
-#include "../vendor/nlohmann/json.hpp"
+#include "json.h"
 #include "supervisor.h"
 
 namespace taskdaemon::sv {
@@ -41,8 +41,8 @@ struct HealthServer {
     clients.erase(c->fd);
   }
 
-  static std::string Response(int code, const char* reason, const nlohmann::ordered_json& body, bool head) {
-    std::string text = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  static std::string Response(int code, const char* reason, const json& body, bool head) {
+    std::string text = Dump(body) + "\n";
     std::string out = "HTTP/1.1 " + std::to_string(code) + " " + reason + "\r\ncontent-type: application/json\r\ncontent-length: " + std::to_string(text.size()) +
                       "\r\ncache-control: no-store\r\nconnection: close\r\n\r\n";
     return head ? out : out + text;
@@ -61,7 +61,7 @@ struct HealthServer {
     std::string phase = sup.phase == "failed" ? "stopped" : sup.phase;
     if (url == "/ready") return Response(phase == "ready" ? 200 : 503, phase == "ready" ? "OK" : "Service Unavailable", {{"ready", phase == "ready"}, {"phase", phase}}, is_head);
     if (url == "/health") {
-      nlohmann::ordered_json h = sup.Health();
+      json h = sup.Health();
       h["phase"] = phase;
       bool ok = h["ok"].get<bool>();
       return Response(ok ? 200 : 503, ok ? "OK" : "Service Unavailable", h, is_head);

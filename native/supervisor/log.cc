@@ -1,6 +1,6 @@
 #include "log.h"
 #include "loop.h"
-#include "../vendor/nlohmann/json.hpp"
+#include "json.h"
 #include <time.h>
 #include <unistd.h>
 #include <cerrno>
@@ -26,9 +26,9 @@ void Log::Line(Level at, const std::string& event, const std::string& detail) {
   std::string line;
   const std::string time = IsoTime(WallMs());
   if (json_) {
-    nlohmann::ordered_json j = {{"time", time}, {"level", kLevelNames[static_cast<int>(at)]}, {"pid", getpid()}, {"event", event}};
+    json j = {{"time", time}, {"level", kLevelNames[static_cast<int>(at)]}, {"pid", getpid()}, {"event", event}};
     if (!detail.empty()) j["detail"] = detail;
-    line = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    line = Dump(j) + "\n";
   } else {
     line = time + " " + kLevelNames[static_cast<int>(at)] + " " + std::to_string(getpid()) + " " + event;
     if (!detail.empty()) {

@@ -6,12 +6,9 @@
 #include <fstream>
 #include <sstream>
 #include "supervisor.h"
-#include "../vendor/nlohmann/json.hpp"
+#include "json.h"
 
 namespace taskdaemon::sv {
-
-// In the order written, as the runtime's JSON.stringify keeps keys.
-using json = nlohmann::ordered_json;
 
 // "Key:   1234 kB" lines of a /proc file, in bytes.
 static uint64_t ProcKb(const std::string& text, const std::string& key) {

@@ -1,5 +1,5 @@
 #include "rpc.h"
-#include "../vendor/nlohmann/json.hpp"
+#include "json.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,9 +10,6 @@
 #include <map>
 
 namespace taskdaemon::sv {
-
-// In the order written, as the runtime's JSON.stringify keeps keys.
-using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -171,8 +168,6 @@ struct Server {
       });
     }
   }
-
-  static std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
   void Accept() {
     Loop::AcceptAll(fd, [this] { return clients.size() < kMaxClients; }, [this](int c) {
