@@ -73,7 +73,7 @@ export function offerOwnApi(entry: string): void {
   const own = module.constructor as unknown as Partial<ModuleInternals>;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = (typeof own._nodeModulePaths === 'function' ? own : require('node:module')) as ModuleInternals;
-  const real = new Map<string, string>();
+  let index = '';
   for (const [rel, load] of OWN) {
     let file: string;
     try {
@@ -81,7 +81,7 @@ export function offerOwnApi(entry: string): void {
     } catch {
       return; // a bundle without the library beside it: the program loads its own
     }
-    real.set(rel, file);
+    if (rel === INDEX) index = file;
     if (Module._cache[file]) continue;
     const m = new Module(file);
     m.filename = file;
@@ -90,5 +90,5 @@ export function offerOwnApi(entry: string): void {
     m.loaded = true;
     Module._cache[file] = m;
   }
-  seedOwnResolution(Module, entry, real.get(INDEX)!);
+  seedOwnResolution(Module, entry, index);
 }
